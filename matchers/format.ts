@@ -1,0 +1,68 @@
+/**
+ * The one formatter of matcher messages, so that every check fails the same way:
+ * the target, what was expected, what was observed (with latency), what did not hold,
+ * and what to fix. Secrets are redacted once more on the way out.
+ *
+ * @module
+ */
+import { formatMs, type ProbeResult } from '../src/probe.ts'
+import { redact } from '../src/redact.ts'
+
+/** Everything a message is made of. */
+export interface MessageParts {
+  /** Matcher name, e.g. `toRespondHttp`. */
+  matcher: string
+  /** True under `.not`. */
+  isNot: boolean
+  /** The expectation in words, e.g. `status 200, within 300 ms`. */
+  expected: string
+  result: ProbeResult<unknown>
+  /** Extra labelled lines, e.g. `['body', '{"status":"down"}']`. */
+  details?: Array<[label: string, text: string]>
+}
+
+const LABEL_WIDTH = 9
+
+/**
+ * Formats the failure message of a check.
+ *
+ * @example
+ * formatMessage({ matcher: 'toRespondHttp', isNot: false, expected: 'status 200', result })
+ * // toRespondHttp: http://api/health
+ * //   expected  status 200
+ * //   observed  HTTP 503 Service Unavailable in 12 ms
+ * //   failed    status 503, expected 200
+ */
+export function formatMessage({ matcher, isNot, expected, result, details = [] }: MessageParts): string {
+  const lines: Array<[string, string]> = []
+  if (isNot) {
+    lines.push(['expected', `not: ${expected}`])
+    lines.push(['observed', `${result.summary} in ${formatMs(result.latencyMs)}: every expectation held`])
+  } else {
+    lines.push(['expected', expected])
+    if (result.error) {
+      lines.push(['observed', `${result.summary} (after ${formatMs(result.latencyMs)})`])
+      if (result.error.hint) lines.push(['fix', result.error.hint])
+    } else {
+      lines.push(['observed', `${result.summary} in ${formatMs(result.latencyMs)}`])
+      for (const failure of result.failures) lines.push(['failed', failure])
+    }
+  }
+  lines.push(...details)
+  const body = lines.map(([label, text]) => `  ${label.padEnd(LABEL_WIDTH)} ${text}`).join('\n')
+  return redact(`${isNot ? 'not.' : ''}${matcher}: ${result.target}\n${body}`)
+}
+
+/**
+ * A one-line excerpt of a response body for messages: at most `max` characters,
+ * line breaks shown as `\n`, binary content summarized.
+ *
+ * @example
+ * excerpt('{"status":"down"}\n') // '{"status":"down"}\\n'
+ */
+export function excerpt(text: string, totalBytes: number, max = 300): string {
+  if (totalBytes === 0) return '(empty)'
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 1000)) || text.includes('\ufffd\ufffd')) return `(binary, ${totalBytes} bytes)`
+  const flat = text.replace(/\r?\n/g, '\\n').replace(/\t/g, '\\t')
+  return flat.length > max ? `${flat.slice(0, max)}… (${totalBytes} bytes in all)` : flat
+}

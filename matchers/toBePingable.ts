@@ -1,0 +1,27 @@
+/**
+ * `expect(host).toBePingable(options?)`: the host answers ICMP echo requests.
+ *
+ * @module
+ */
+import { formatMs } from '../src/probe.ts'
+import { type PingObserved, type PingProbeOptions, probePing } from '../src/probes/ping.ts'
+import { type MatcherContext, type MatcherResult, runCheck } from './check.ts'
+
+/**
+ * Asserts that a host (name or IP literal) answers at least one of `count` pings (default 3),
+ * with an average round trip within `maxLatencyMs` when given. Needs the system `ping` binary.
+ *
+ * @example
+ * await expect('10.0.0.5').toBePingable({ count: 3, maxLatencyMs: 20 })
+ */
+export function toBePingable(this: MatcherContext, target: unknown, options: PingProbeOptions = {}): Promise<MatcherResult> {
+  const count = options.count ?? 3
+  const latency = options.maxLatencyMs === undefined ? '' : `, average round trip within ${formatMs(options.maxLatencyMs)}`
+  return runCheck<PingObserved>(this, {
+    matcher: 'toBePingable',
+    expected: `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`,
+    details: ({ observed }) =>
+      observed.sent > 0 ? [['packets', `${observed.received}/${observed.sent} received, ${observed.packetLossPercent}% loss`]] : [],
+    probe: (signal, timeoutMs) => probePing(target as string, { timeoutMs, ...options }, signal),
+  })
+}

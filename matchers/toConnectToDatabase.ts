@@ -1,0 +1,28 @@
+/**
+ * `expect(dsn).toConnectToDatabase(options?)`: a database or cache accepts a connection
+ * from here (and runs the query, when one is given).
+ *
+ * @module
+ */
+import { formatMs } from '../src/probe.ts'
+import { type DatabaseObserved, type DatabaseProbeOptions, probeDatabase } from '../src/probes/database.ts'
+import { type MatcherContext, type MatcherResult, runCheck } from './check.ts'
+
+/**
+ * Asserts that the DSN's server accepts a connection with its credentials and database,
+ * and runs `query` (SQL, or a Redis command; Redis defaults to `PING`).
+ * Schemes: postgres, postgresql, mysql, mariadb, redis, rediss.
+ *
+ * @example
+ * await expect(process.env.DATABASE_URL).toConnectToDatabase({ query: 'select 1', maxLatencyMs: 200 })
+ */
+export function toConnectToDatabase(this: MatcherContext, target: unknown, options: DatabaseProbeOptions = {}): Promise<MatcherResult> {
+  const query = typeof options.query === 'string' ? `, then ${JSON.stringify(options.query.length > 60 ? `${options.query.slice(0, 60)}…` : options.query)} to succeed` : ''
+  const latency = options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`
+  return runCheck<DatabaseObserved>(this, {
+    matcher: 'toConnectToDatabase',
+    expected: `a connection accepted${query}${latency}`,
+    details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),
+    probe: (signal, timeoutMs) => probeDatabase(target as string, { timeoutMs, ...options }, signal),
+  })
+}

@@ -1,0 +1,57 @@
+/**
+ * `expect(url).toRespondHttp(options?)`: the URL answers as expected (status, headers,
+ * body, JSON, latency), within the deadline, body included.
+ *
+ * @module
+ */
+import { formatMs } from '../src/probe.ts'
+import { describeStatus, type HttpObserved, type HttpProbeOptions, probeHttp } from '../src/probes/http.ts'
+import { type MatcherContext, type MatcherResult, runCheck } from './check.ts'
+import { excerpt } from './format.ts'
+
+/**
+ * Asserts that an HTTP(S) URL responds as expected. Default expectation: status 2xx after
+ * following up to 10 redirects, within the check deadline (5 s).
+ *
+ * @example
+ * await expect('https://api.example.com/health').toRespondHttp({ status: 200, json: { status: 'ok' }, maxLatencyMs: 300 })
+ */
+export function toRespondHttp(this: MatcherContext, target: unknown, options: HttpProbeOptions = {}): Promise<MatcherResult> {
+  return runCheck(this, {
+    matcher: 'toRespondHttp',
+    expected: describeHttpExpectation(options),
+    details: httpDetails,
+    probe: (signal, timeoutMs) => probeHttp(target as string, { timeoutMs, ...options }, signal),
+  })
+}
+
+function describeHttpExpectation(options: HttpProbeOptions): string {
+  const status = options.status === undefined ? ['2xx' as const] : Array.isArray(options.status) ? options.status : [options.status]
+  const parts = [`${(options.method ?? 'GET').toUpperCase()} → status ${describeStatus(status as never)}`]
+  const includes = options.bodyIncludes === undefined ? [] : Array.isArray(options.bodyIncludes) ? options.bodyIncludes : [options.bodyIncludes]
+  for (const text of includes) parts.push(`body including ${JSON.stringify(text)}`)
+  if (options.bodyMatches) parts.push(`body matching ${String(options.bodyMatches)}`)
+  if (options.json !== undefined) parts.push(`JSON matching ${showJson(options.json)}`)
+  for (const [name, want] of Object.entries(options.headersMatch ?? {})) {
+    parts.push(`header ${name.toLowerCase()} ${typeof want === 'string' ? `= ${JSON.stringify(want)}` : `matching ${String(want)}`}`)
+  }
+  if (options.maxLatencyMs !== undefined) parts.push(`within ${formatMs(options.maxLatencyMs)}`)
+  if (options.followRedirects === false) parts.push('without following redirects')
+  return parts.join(', ')
+}
+
+function httpDetails(result: { observed: HttpObserved; error?: unknown }): Array<[string, string]> {
+  const details: Array<[string, string]> = []
+  const { observed } = result
+  if (observed.redirects.length > 0 && !result.error) details.push(['redirects', observed.redirects.join(' → ')])
+  if (observed.status !== undefined) {
+    const type = observed.headers['content-type']
+    details.push(['body', `${excerpt(observed.body, observed.bodyBytes)}${type ? ` [${type}]` : ''}`])
+  }
+  return details
+}
+
+function showJson(value: unknown): string {
+  const text = JSON.stringify(value, (_, v: unknown) => (v instanceof RegExp ? String(v) : v)) ?? String(value)
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text
+}

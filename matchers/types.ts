@@ -1,0 +1,28 @@
+/**
+ * Type augmentation: the prodcheck matchers on Vitest's `expect`.
+ *
+ * Picked up by TypeScript through `prodcheck/vitest` (the setup file) or
+ * `prodcheck/config` (which `vitest.config.ts` imports), or explicitly with
+ * `"types": ["prodcheck/vitest"]` in tsconfig.json.
+ *
+ * @module
+ */
+import type { DatabaseProbeOptions } from '../src/probes/database.ts'
+import type { HttpProbeOptions } from '../src/probes/http.ts'
+import type { PingProbeOptions } from '../src/probes/ping.ts'
+
+/** The prodcheck matchers; each is async and must be awaited. */
+export interface ProdcheckMatchers {
+  /** The URL answers as expected (default: status 2xx after redirects) within the deadline. */
+  toRespondHttp(options?: HttpProbeOptions): Promise<void>
+  /** The host answers at least one ICMP echo request. */
+  toBePingable(options?: PingProbeOptions): Promise<void>
+  /** The DSN's server accepts a connection (and runs `query`). */
+  toConnectToDatabase(options?: DatabaseProbeOptions): Promise<void>
+}
+
+declare module 'vitest' {
+  // the type parameter must be declared exactly as Vitest declares it for the interfaces to merge
+  // biome-ignore lint/suspicious/noExplicitAny: Vitest's own declaration is `Matchers<T = any>`
+  interface Matchers<T = any> extends ProdcheckMatchers {}
+}

@@ -1,0 +1,26 @@
+/**
+ * Lazy loading of protocol drivers. Importing the matchers stays cheap: a driver is
+ * loaded the first time a target of its scheme is checked, and an optional driver that
+ * is not installed fails the check with the command that installs it.
+ *
+ * @module
+ */
+import { SetupError } from './errors.ts'
+
+/**
+ * Imports an optional driver, or throws a {@link SetupError} saying how to install it.
+ *
+ * @example
+ * const mysql = await importDriver(() => import('mysql2'), 'mysql2', 'mysql://')
+ */
+export async function importDriver<T>(load: () => Promise<T>, name: string, scheme: string): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(name)) {
+      throw new SetupError(`install ${name} to check ${scheme} targets (npm i ${name})`)
+    }
+    throw error
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * prodcheck: production healthchecks as ordinary test files.
+ *
+ * This entry is the probe API, for custom checks and `expect.poll`: each probe is a pure
+ * function of (target, options, signal) that returns a {@link ProbeResult} and never
+ * throws for a network outcome. The matchers live in `prodcheck/vitest`.
+ *
+ * @example
+ * import { probeHttp } from 'prodcheck'
+ * await expect.poll(async () => (await probeHttp('https://api.example.com/health')).ok, { timeout: 60_000 }).toBe(true)
+ *
+ * @module
+ */
+export type { ProbeError, ProbeOptions, ProbeResult } from './probe.ts'
+export { DEFAULT_TIMEOUT_MS } from './probe.ts'
+export { SetupError, TargetError } from './errors.ts'
+export { redact, registerSecret } from './redact.ts'
+export { type HttpObserved, type HttpProbeOptions, probeHttp, type StatusExpectation } from './probes/http.ts'
+export { type PingObserved, type PingProbeOptions, probePing } from './probes/ping.ts'
+export { type DatabaseObserved, type DatabaseProbeOptions, probeDatabase } from './probes/database.ts'
+export { probePostgres } from './probes/postgres.ts'
+export { probeMysql } from './probes/mysql.ts'
+export { probeRedis } from './probes/redis.ts'

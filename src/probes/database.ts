@@ -1,0 +1,70 @@
+/**
+ * Database and cache probe: dispatches a DSN to the probe of its scheme.
+ *
+ * | scheme | probe | driver |
+ * |---|---|---|
+ * | `postgres://`, `postgresql://` | {@link probePostgres} | `pg` |
+ * | `mysql://`, `mariadb://` | {@link probeMysql} | `mysql2` (optional peer) |
+ * | `redis://`, `rediss://` | {@link probeRedis} | `ioredis` |
+ *
+ * Each opens one connection, authenticates, runs the optional query, and closes the
+ * connection before returning, all under one deadline.
+ *
+ * @module
+ */
+import { TargetError } from '../errors.ts'
+import type { ProbeOptions, ProbeResult } from '../probe.ts'
+import { redact } from '../redact.ts'
+import { requireTarget } from '../targets.ts'
+import { probeMysql } from './mysql.ts'
+import { probePostgres } from './postgres.ts'
+import { probeRedis } from './redis.ts'
+
+/** Options of {@link probeDatabase}. */
+export interface DatabaseProbeOptions extends ProbeOptions {
+  /** SQL to run after connecting (e.g. `select 1`), or a Redis command (`PING`, `INFO server`). Default: none for SQL, `PING` for Redis. */
+  query?: string
+}
+
+/** What a database probe observed. */
+export interface DatabaseObserved {
+  engine: 'postgres' | 'mysql' | 'redis'
+  /** Server version, when the server announced it. */
+  serverVersion?: string
+  /** First rows of the query result (at most 5), for SQL queries. */
+  rows?: unknown[]
+  /** Number of rows the query returned or affected. */
+  rowCount?: number
+  /** The reply to a Redis command, as text (at most 2000 characters). */
+  reply?: string
+}
+
+const PROBES = {
+  'postgres:': probePostgres,
+  'postgresql:': probePostgres,
+  'mysql:': probeMysql,
+  'mariadb:': probeMysql,
+  'redis:': probeRedis,
+  'rediss:': probeRedis,
+} as const
+
+/** The DSN schemes {@link probeDatabase} understands. */
+export const DATABASE_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
+
+/**
+ * Connects to the database or cache a DSN names, optionally runs a query, and closes.
+ *
+ * @example
+ * const result = await probeDatabase(process.env.DATABASE_URL, { query: 'select 1', maxLatencyMs: 200 })
+ * console.log(result.ok ? result.observed.serverVersion : result.error?.message)
+ */
+export async function probeDatabase(dsn: string | undefined, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  const raw = requireTarget(dsn, `a database DSN (${DATABASE_SCHEMES.join(', ')})`)
+  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
+  const probe = scheme ? PROBES[scheme as keyof typeof PROBES] : undefined
+  if (!probe) {
+    const shown = JSON.stringify(redact(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw))
+    throw new TargetError(`${shown} is not a supported DSN: use one of ${DATABASE_SCHEMES.join(', ')} (e.g. postgres://user:password@host:5432/db)`)
+  }
+  return probe(raw, options, signal)
+}

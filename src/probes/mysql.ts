@@ -1,0 +1,122 @@
+/**
+ * MySQL / MariaDB probe, on `mysql2` (an optional peer dependency, loaded on first use):
+ * connect, authenticate, select the database, run the optional query, quit.
+ *
+ * `mariadb://` DSNs are read as `mysql://`; DSN parameters go to `mysql2` as connection
+ * options (e.g. `?ssl={"rejectUnauthorized":true}`).
+ *
+ * @module
+ */
+import type { Connection } from 'mysql2'
+import { importDriver } from '../drivers.ts'
+import {
+  closeGracefully,
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  errorCode,
+  errorMessage,
+  checkDuration,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { redact } from '../redact.ts'
+import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
+import { checkQuery, firstRows } from './query.ts'
+
+const ERROR_HINTS: Record<string, string> = {
+  ER_ACCESS_DENIED_ERROR: 'the user or password is wrong, or this host is not allowed for the user: check the DSN and the grants',
+  ER_BAD_DB_ERROR: 'the database does not exist: check the database name at the end of the DSN',
+  ER_DBACCESS_DENIED_ERROR: 'the user may not use this database: grant it, or check the database name',
+  ER_CON_COUNT_ERROR: 'the server has no connection slot left: check max_connections and the pools of the clients',
+  ER_HOST_IS_BLOCKED: 'the server blocked this host after too many errors: run FLUSH HOSTS and fix the cause',
+  ER_HOST_NOT_PRIVILEGED: 'this host may not connect to the server: check the user@host grants',
+  ER_NO_SUCH_TABLE: 'the query names a table that does not exist',
+  ER_PARSE_ERROR: 'the query is not valid SQL for this server',
+  HANDSHAKE_NO_SSL_SUPPORT: 'the DSN asks for TLS but the server does not offer it',
+  PROTOCOL_CONNECTION_LOST: 'the server closed the connection: check its logs, and that this port speaks MySQL',
+}
+
+/**
+ * Connects to MySQL or MariaDB, runs `query` if given, and closes.
+ *
+ * @example
+ * const result = await probeMysql('mysql://app:secret@db:3306/app', { query: 'select 1' })
+ */
+export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  const url = parseUrl(dsn, ['mysql:', 'mariadb:'], 'a mysql:// or mariadb:// DSN')
+  const query = checkQuery(options.query)
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const where = hostPort(url, 3306)
+  const scheme = `${url.protocol}//`
+  const observed: DatabaseObserved = { engine: 'mysql' }
+
+  const mysql = await importDriver(() => import('mysql2'), 'mysql2', scheme)
+  const deadline = startDeadline(timeoutMs, signal)
+  let connection: Connection | undefined
+  let phase = 'connecting'
+  let error: ProbeError | undefined
+  try {
+    connection = mysql.createConnection({ uri: `mysql:${dsn.slice(url.protocol.length)}`, connectTimeout: timeoutMs + 1000 })
+    const conn = connection
+    conn.on('error', () => {}) // a reset after the deadline must not crash the worker
+    await Promise.race([new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))), deadline.aborted])
+    observed.serverVersion = (conn as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion
+    if (query) {
+      phase = 'running the query'
+      const rows = await Promise.race([
+        new Promise<unknown>((resolve, reject) => conn.query(query, (err, result) => (err ? reject(err) : resolve(result)))),
+        deadline.aborted,
+      ])
+      if (Array.isArray(rows)) {
+        observed.rows = firstRows(rows)
+        observed.rowCount = rows.length
+      } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
+    }
+  } catch (caught) {
+    error = describeMysqlError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+  } finally {
+    deadline.clear()
+  }
+  const latencyMs = deadline.elapsed()
+  if (connection) {
+    const conn = connection
+    if (error) conn.destroy()
+    else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), () => conn.destroy())
+  }
+
+  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
+  return {
+    ok: !error && failures.length === 0,
+    target: displayUrl(url),
+    latencyMs,
+    summary: error
+      ? `${error.code}: ${error.message}`
+      : `${/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL'} ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+function describeMysqlError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
+  if (timedOutAfter !== undefined) {
+    return {
+      code: 'ETIMEDOUT',
+      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
+      hint: phase === 'connecting'
+        ? 'the server did not complete the handshake: is it overloaded, is this really MySQL/MariaDB, or does a firewall drop the packets?'
+        : 'the query did not finish in time: check locks and load on the server, or make the query cheaper',
+    }
+  }
+  const code = errorCode(error)
+  const hint = ERROR_HINTS[code]
+  if (hint || /^ER_/.test(code)) {
+    return { code, message: `MySQL at ${where} answered: ${redact(errorMessage(error))}`, ...(hint && { hint }) }
+  }
+  return describeNetworkError(error, where)
+}

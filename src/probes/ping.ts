@@ -1,0 +1,161 @@
+/**
+ * ICMP echo probe, through the `ping` package and the system `ping` binary.
+ *
+ * The host is validated (a DNS name or an IP literal, nothing else) and resolved here,
+ * under the deadline, before anything is spawned; the binary gets the numeric address as
+ * a separate argument (no shell). The `ping` package does not expose the child process,
+ * so the binary's own deadline (`-w`, whole seconds, at most our deadline) bounds it.
+ *
+ * @module
+ */
+import { constants } from 'node:fs'
+import { access } from 'node:fs/promises'
+import { lookup } from 'node:dns/promises'
+import { delimiter, join } from 'node:path'
+import { SetupError, TargetError } from '../errors.ts'
+import {
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  describeValue,
+  checkDuration,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeOptions,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { redact } from '../redact.ts'
+import { parseHost } from '../targets.ts'
+
+/** Options of {@link probePing}. `maxLatencyMs` applies to the average round trip. */
+export interface PingProbeOptions extends ProbeOptions {
+  /** Echo requests to send (1-100, 0.2 s apart). The host passes when at least one is answered. Default 3. */
+  count?: number
+}
+
+/** What {@link probePing} observed. */
+export interface PingObserved {
+  host: string
+  /** The address pinged (the host resolved by this machine's resolver). */
+  address?: string
+  sent: number
+  received: number
+  packetLossPercent: number
+  /** Round-trip times in ms. */
+  times: number[]
+  minMs?: number
+  avgMs?: number
+  maxMs?: number
+}
+
+const INTERVAL_SECONDS = 0.2
+
+/**
+ * Pings `host` and reports round-trip times and packet loss. `latencyMs` is the average
+ * round trip when a reply came, the wall time otherwise.
+ *
+ * @example
+ * const result = await probePing('10.0.0.5', { count: 3, maxLatencyMs: 20 })
+ * console.log(result.ok, result.observed.avgMs, result.observed.packetLossPercent)
+ */
+export async function probePing(target: string, options: PingProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<PingObserved>> {
+  const host = parseHost(target)
+  const count = options.count ?? 3
+  if (!Number.isInteger(count) || count < 1 || count > 100) throw new TargetError(`count must be a whole number from 1 to 100, got ${describeValue(count)}`)
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const binary = await findBinary('ping')
+  if (!binary) throw new SetupError('the ping binary is not installed (Debian: apt-get install iputils-ping)')
+
+  const observed: PingObserved = { host, sent: 0, received: 0, packetLossPercent: 100, times: [] }
+  const deadline = startDeadline(timeoutMs, signal)
+  let error: ProbeError | undefined
+  try {
+    const { address } = await Promise.race([lookup(host), deadline.aborted])
+    observed.address = address
+    const { default: ping } = await import('ping')
+    const seconds = String(Math.max(1, Math.floor(timeoutMs / 1000)))
+    const reply = await Promise.race([
+      ping.promise.probe(address, {
+        numeric: true,
+        min_reply: count,
+        timeout: Number(seconds),
+        deadline: Number(seconds),
+        v6: false, // iputils `ping` handles IPv6 literals itself; `ping6` may not exist
+        extra: ['-i', String(INTERVAL_SECONDS)],
+      }),
+      deadline.aborted,
+    ])
+    Object.assign(observed, parseOutput(String(reply.output ?? '')))
+    if (observed.received === 0) error = noReply(host, observed, String(reply.output ?? ''), count)
+  } catch (caught) {
+    error = deadline.timedOut()
+      ? { code: 'ETIMEDOUT', message: `no answer from ${host} within ${formatMs(timeoutMs)}`, hint: 'the name did not resolve in time, or the host does not answer ICMP' }
+      : /error while executing the ping program/.test(String(caught))
+        ? { code: 'EPINGFAILED', message: 'the ping binary could not be started', hint: 'check that `ping` is executable by this user (iputils-ping, CAP_NET_RAW)' }
+        : describeNetworkError(caught, host)
+  } finally {
+    deadline.clear()
+  }
+  const latencyMs = observed.avgMs ?? deadline.elapsed()
+  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`)
+  return {
+    ok: !error && failures.length === 0,
+    target: host,
+    latencyMs,
+    summary: error
+      ? `${error.code}: ${error.message}`
+      : `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(latencyMs)}`,
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+function noReply(host: string, observed: PingObserved, output: string, count: number): ProbeError {
+  const address = observed.address && observed.address !== host ? ` (${observed.address})` : ''
+  const complaint = output.split('\n').find((line) => /unreachable|not permitted|denied|invalid|unknown|failure|error/i.test(line))
+  if (complaint && /not permitted|denied/i.test(complaint)) {
+    return { code: 'EPERM', message: `ping was not allowed to send: ${redact(complaint.trim())}`, hint: 'ping needs root, CAP_NET_RAW, or net.ipv4.ping_group_range covering this user' }
+  }
+  if (complaint) {
+    return { code: 'EHOSTUNREACH', message: `${host}${address} is unreachable: ${redact(complaint.trim())}`, hint: 'check the routes and firewalls between this host and the target' }
+  }
+  return {
+    code: 'ENOREPLY',
+    message: `no reply from ${host}${address} to ${Math.max(observed.sent, 1)} of ${count} echo requests`,
+    hint: 'the host is down or ICMP is filtered (many clouds drop ping: prefer toAcceptTcp on a service port there)',
+  }
+}
+
+/** Reads the summary lines of iputils / BSD ping output. */
+export function parseOutput(output: string): Partial<PingObserved> {
+  const counts = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(output)
+  const times = [...output.matchAll(/time[=<]([\d.]+) ?ms/g)].map((m) => Number(m[1]))
+  const rtt = /= ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(output)
+  const sent = counts ? Number(counts[1]) : 0
+  const received = counts ? Number(counts[2]) : times.length
+  return {
+    sent,
+    received,
+    packetLossPercent: sent > 0 ? Math.round(((sent - received) / sent) * 1000) / 10 : 100,
+    times,
+    ...(rtt && { minMs: Number(rtt[1]), avgMs: Number(rtt[2]), maxMs: Number(rtt[3]) }),
+  }
+}
+
+/** The absolute path of an executable found on `PATH`, or undefined. */
+async function findBinary(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue
+    const candidate = join(dir, name)
+    try {
+      await access(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,117 @@
+/**
+ * PostgreSQL probe, on `pg`: connect (TCP, TLS per `sslmode`, authentication, database),
+ * run the optional query, terminate, all under one deadline.
+ *
+ * The DSN goes to `pg` as a connection string, so its parameters (`sslmode=verify-full`,
+ * `sslrootcert`, `application_name`, `options`…) mean what they mean to `pg`.
+ *
+ * @module
+ */
+import type { Client } from 'pg'
+import {
+  closeGracefully,
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  errorCode,
+  errorMessage,
+  checkDuration,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { redact } from '../redact.ts'
+import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
+import { checkQuery, firstRows } from './query.ts'
+
+const SQLSTATE_HINTS: Record<string, string> = {
+  '28P01': 'the password is wrong: check the DSN, or the secret it is built from',
+  '28000': 'the server refused this user/host/database combination: check pg_hba.conf and the user name',
+  '3D000': 'the database does not exist: check the database name at the end of the DSN',
+  '53300': 'the server has no connection slot left: check max_connections and the pools of the clients',
+  '57P03': 'the server is starting up, shutting down or in recovery: wait, or check its state',
+  '42501': 'the user lacks a privilege for this query: grant it, or check the query',
+  '57014': 'the query was cancelled (statement_timeout?): make it cheaper or raise the timeout',
+}
+
+/**
+ * Connects to PostgreSQL, runs `query` if given, and closes.
+ *
+ * @example
+ * const result = await probePostgres('postgres://app:secret@db:5432/app?sslmode=require', { query: 'select 1' })
+ */
+export async function probePostgres(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  const url = parseUrl(dsn, ['postgres:', 'postgresql:'], 'a postgres:// DSN')
+  const query = checkQuery(options.query)
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const where = hostPort(url, 5432)
+  const observed: DatabaseObserved = { engine: 'postgres' }
+
+  const { default: pg } = await import('pg')
+  const deadline = startDeadline(timeoutMs, signal)
+  const client: Client = new pg.Client({ connectionString: dsn, application_name: 'prodcheck' })
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream?: { destroy(): void } } }).connection
+  client.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
+  connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
+    if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
+  })
+  let phase = 'connecting'
+  let error: ProbeError | undefined
+  try {
+    await Promise.race([client.connect(), deadline.aborted])
+    if (query) {
+      phase = 'running the query'
+      const result = await Promise.race([client.query(query), deadline.aborted])
+      observed.rows = firstRows(result.rows)
+      observed.rowCount = result.rowCount ?? result.rows.length
+    }
+  } catch (caught) {
+    error = describePostgresError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+  } finally {
+    deadline.clear()
+  }
+  const latencyMs = deadline.elapsed()
+  const destroy = (): void => connection.stream?.destroy()
+  if (error) destroy()
+  else await closeGracefully(() => client.end(), destroy)
+
+  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
+  return {
+    ok: !error && failures.length === 0,
+    target: displayUrl(url),
+    latencyMs,
+    summary: error
+      ? `${error.code}: ${error.message}`
+      : `PostgreSQL ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+function describePostgresError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
+  if (timedOutAfter !== undefined) {
+    return {
+      code: 'ETIMEDOUT',
+      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
+      hint: phase === 'connecting'
+        ? 'the server did not complete the handshake: is it overloaded, is this really PostgreSQL, or does a firewall drop the packets?'
+        : 'the query did not finish in time: check locks and load on the server, or make the query cheaper',
+    }
+  }
+  const code = errorCode(error)
+  const message = redact(errorMessage(error))
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    return { code, message: `PostgreSQL at ${where} answered: ${message}`, ...(SQLSTATE_HINTS[code] && { hint: SQLSTATE_HINTS[code] }) }
+  }
+  if (/does not support SSL/i.test(message)) {
+    return { code: 'ENOSSL', message: `${where} does not support SSL`, hint: 'the DSN asks for TLS (sslmode): enable ssl on the server, or use sslmode=disable where that is acceptable' }
+  }
+  if (/Connection terminated/i.test(message)) {
+    return { code: 'ECONNCLOSED', message: `${where} closed the connection while ${phase}`, hint: 'the server (or a proxy such as pgbouncer) hung up: check its logs, and that this port speaks PostgreSQL' }
+  }
+  return describeNetworkError(error, where)
+}

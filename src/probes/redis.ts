@@ -1,0 +1,155 @@
+/**
+ * Redis probe, on `ioredis`: connect (TLS for `rediss://`), authenticate and select the
+ * database as the DSN says, send one command (`PING` unless `query` says otherwise),
+ * quit. No retries, no offline queue, no reconnect: one attempt under one deadline.
+ *
+ * @module
+ */
+import type { Redis } from 'ioredis'
+import {
+  closeGracefully,
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  describeValue,
+  errorMessage,
+  checkDuration,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { redact } from '../redact.ts'
+import { TargetError } from '../errors.ts'
+import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
+
+const MAX_REPLY_CHARS = 2000
+
+const REPLY_HINTS: Array<[RegExp, string]> = [
+  [/^(NOAUTH|WRONGPASS)/, 'authentication failed: check the password (and user) in the DSN, or the secret it is built from'],
+  [/^NOPERM/, 'the ACL user may not run this command: grant it, or check the user in the DSN'],
+  [/^LOADING/, 'Redis is loading its dataset after a restart: wait for it, or check why it restarted'],
+  [/^(MASTERDOWN|READONLY)/, 'this replica cannot serve the command: point the DSN at the primary, or check replication'],
+  [/^ERR (unknown command|wrong number)/i, 'the query is not a command this server knows: check its spelling and arguments'],
+  [/^ERR (DB index|invalid DB index)/i, 'the database number in the DSN does not exist on this server (databases setting)'],
+  [/max(imum)? number of clients/i, 'the server has no connection slot left: check maxclients and the pools of the clients'],
+]
+
+/**
+ * Connects to Redis, sends `query` (default `PING`), and closes.
+ *
+ * @example
+ * const result = await probeRedis('redis://:secret@cache:6379/0', { query: 'INFO server' })
+ * console.log(result.observed.reply)
+ */
+export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  const url = parseUrl(dsn, ['redis:', 'rediss:'], 'a redis:// or rediss:// DSN')
+  const [command, ...args] = parseCommand(options.query ?? 'PING')
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const where = hostPort(url, 6379)
+  const observed: DatabaseObserved = { engine: 'redis' }
+
+  const { Redis: RedisClient } = await import('ioredis')
+  const deadline = startDeadline(timeoutMs, signal)
+  const client: Redis = new RedisClient(dsn, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs + 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    connectionName: 'prodcheck',
+    disconnectTimeout: 100,
+  })
+  let lastError: unknown
+  client.on('error', (err) => (lastError = err)) // ioredis reports connection errors as events
+  let phase = 'connecting'
+  let error: ProbeError | undefined
+  try {
+    await Promise.race([client.connect(), deadline.aborted])
+    phase = `sending ${command}`
+    const reply = await Promise.race([client.call(command as string, ...args), deadline.aborted])
+    // ioredis sends AUTH and SELECT itself on connect and only emits their failures
+    if ((lastError as { name?: string } | undefined)?.name === 'ReplyError') throw lastError
+    observed.reply = redact(formatReply(reply)).slice(0, MAX_REPLY_CHARS)
+    observed.serverVersion = /redis_version:([^\r\n]+)/.exec(observed.reply)?.[1]
+  } catch (caught) {
+    // `connect()` rejects with "Connection is closed"; the event carried the real cause
+    const cause = lastError && errorCodeOf(lastError) ? lastError : caught
+    error = describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+  } finally {
+    deadline.clear()
+  }
+  const latencyMs = deadline.elapsed()
+  // disconnect() arms a timer that only a later 'close' clears: skip it once the stream has ended
+  const destroy = (): void => {
+    if (client.status !== 'end') client.disconnect()
+  }
+  if (error) destroy()
+  else await closeGracefully(() => client.quit(), destroy)
+
+  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
+  const shownReply = (observed.reply ?? '').split(/\r?\n/)[0]?.slice(0, 60)
+  return {
+    ok: !error && failures.length === 0,
+    target: displayUrl(url),
+    latencyMs,
+    summary: error ? `${error.code}: ${error.message}` : `Redis answered ${command}: ${shownReply}`,
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+/**
+ * Splits a Redis command line into arguments: whitespace separates, quotes group,
+ * backslash escapes inside double quotes.
+ *
+ * @example
+ * parseCommand('SET greeting "hello world"') // ['SET', 'greeting', 'hello world']
+ */
+export function parseCommand(line: unknown): string[] {
+  if (typeof line !== 'string' || line.trim() === '') throw new TargetError(`query must be a Redis command such as "PING", got ${describeValue(line)}`)
+  const args: string[] = []
+  const pattern = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g
+  for (const [, doubled, single, bare] of line.matchAll(pattern)) {
+    args.push(doubled !== undefined ? doubled.replace(/\\(.)/g, '$1') : (single ?? bare ?? ''))
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_|.-]*$/.test(args[0] ?? '')) throw new TargetError(`query must start with a Redis command name such as PING, got ${describeValue(line)}`)
+  return args
+}
+
+function errorCodeOf(error: unknown): string | undefined {
+  return (error as { code?: string }).code
+}
+
+function formatReply(reply: unknown): string {
+  if (reply === null || reply === undefined) return '(nil)'
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8')
+  if (Array.isArray(reply)) return reply.map(formatReply).join('\n')
+  return String(reply)
+}
+
+function describeRedisError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
+  if (timedOutAfter !== undefined) {
+    return {
+      code: 'ETIMEDOUT',
+      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
+      hint: phase === 'connecting'
+        ? 'the server did not accept or answer: is it overloaded, is this really Redis (TLS needs rediss://), or does a firewall drop the packets?'
+        : 'the command did not finish in time: the server may be blocked by a slow command (check SLOWLOG) or overloaded',
+    }
+  }
+  const message = redact(errorMessage(error))
+  const replyHint = REPLY_HINTS.find(([pattern]) => pattern.test(message))
+  if (replyHint || (error as { name?: string })?.name === 'ReplyError') {
+    return { code: message.split(' ')[0] ?? 'ERR', message: `Redis at ${where} answered: ${message}`, ...(replyHint && { hint: replyHint[1] }) }
+  }
+  if (/Connection is closed|Stream isn't writeable/i.test(message)) {
+    return { code: 'ECONNCLOSED', message: `${where} closed the connection while ${phase}`, hint: 'check that the port speaks Redis (TLS needs rediss://), and the server logs' }
+  }
+  return describeNetworkError(error, where)
+}

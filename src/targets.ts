@@ -1,0 +1,133 @@
+/**
+ * Parsing and validation of check targets: URLs, hosts, DSNs.
+ *
+ * Every target is validated before anything is spawned, resolved or sent. Bad input
+ * throws a {@link TargetError} whose message names the matcher argument and says what a
+ * valid one looks like; it never reaches a driver, a shell or the network.
+ *
+ * @module
+ */
+import { isIP } from 'node:net'
+import { TargetError } from './errors.ts'
+import { describeValue } from './probe.ts'
+import { redact, registerUrlSecrets } from './redact.ts'
+
+
+const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i
+// C0 controls, DEL, and whitespace: never valid anywhere in a target
+const CONTROL = /[\u0000-\u0020\u007f]/
+
+/**
+ * Checks that `input` is a non-empty string (or URL) and returns it trimmed.
+ * `undefined` gets a hint about unset environment variables.
+ *
+ * @example
+ * requireTarget(process.env.API_URL, 'an http(s) URL') // throws when API_URL is unset
+ */
+export function requireTarget(input: unknown, what: string): string {
+  if (input instanceof URL) return input.href
+  if (input === undefined || input === null) {
+    throw new TargetError(`the target is ${input}: expected ${what} (is the environment variable that holds it set?)`)
+  }
+  if (typeof input !== 'string') throw new TargetError(`the target must be a string, ${what}; got ${describeValue(input)}`)
+  const trimmed = input.trim()
+  if (trimmed === '') throw new TargetError(`the target is an empty string: expected ${what} (is the environment variable that holds it set?)`)
+  if (CONTROL.test(trimmed)) {
+    throw new TargetError(`the target ${describeValue(trimmed)} contains whitespace or a control character (CR, LF, tab…): expected ${what}`)
+  }
+  return trimmed
+}
+
+/**
+ * Whether `host` is a DNS name (letters, digits, `-`, `_`, dots) or an IP literal.
+ *
+ * @example
+ * isHostname('db.internal') // true
+ * isHostname('127.0.0.1; rm -rf /') // false
+ */
+export function isHostname(host: string): boolean {
+  if (isIP(host)) return true
+  if (host.length === 0 || host.length > 253) return false
+  const name = host.endsWith('.') ? host.slice(0, -1) : host
+  const labels = name.split('.')
+  return labels.every((label) => HOST_LABEL.test(label)) && !/^\d+$/.test(labels.at(-1) ?? '')
+}
+
+/**
+ * Validates a bare host: a DNS name or an IPv4/IPv6 literal (brackets allowed for IPv6).
+ * Returns the host without brackets.
+ *
+ * @example
+ * parseHost('[::1]') // '::1'
+ * parseHost('$(id)') // throws TargetError
+ */
+export function parseHost(input: unknown): string {
+  const raw = requireTarget(input, 'a hostname or an IP address')
+  const host = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw
+  if (!isHostname(host)) {
+    throw new TargetError(
+      `${describeValue(raw)} is not a hostname or an IP address: use letters, digits, "-" and "." (e.g. "db.internal", "10.0.0.5", "::1")`,
+    )
+  }
+  return host
+}
+
+/**
+ * Parses a URL and checks its scheme, host and port. Credentials found in it are registered
+ * as secrets before anything else happens, so that no later message can leak them.
+ *
+ * @example
+ * parseUrl('https://api.example.com/health', ['http:', 'https:'], 'an http(s) URL')
+ */
+export function parseUrl(input: unknown, protocols: readonly string[], what: string): URL {
+  const raw = requireTarget(input, what)
+  registerUrlSecrets(raw)
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#]*@)?(?:\[[^\]]*\]|[^/?#:]*):(\d+)(?:[/?#]|$)/i.exec(raw)?.[1]
+    const why = port !== undefined && Number(port) > 65535 ? `port ${port} is out of range (1-65535)` : 'it is not a valid URL'
+    throw new TargetError(`${describeValue(raw)}: ${why}; expected ${what}`)
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new TargetError(
+      `${describeValue(redact(raw))} has the scheme "${url.protocol.slice(0, -1)}": expected ${what} (${protocols.map((p) => `${p}//`).join(', ')})`,
+    )
+  }
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+  if (host && !isHostname(safeDecodeHost(host))) {
+    throw new TargetError(`${describeValue(redact(raw))} has an invalid host ${describeValue(host)}`)
+  }
+  // WHATWG URL accepts port 0, which is never connectable
+  if (url.port === '0') throw new TargetError(`${describeValue(redact(raw))} has port 0: use a port between 1 and 65535`)
+  return url
+}
+
+function safeDecodeHost(host: string): string {
+  try {
+    return decodeURIComponent(host)
+  } catch {
+    return host
+  }
+}
+
+/**
+ * The URL as text with its credentials and secret parameters masked, for messages.
+ *
+ * @example
+ * displayUrl(new URL('postgres://app:pw@db/app')) // 'postgres://app:***@db/app'
+ */
+export function displayUrl(url: URL | string): string {
+  return redact(typeof url === 'string' ? url : url.href)
+}
+
+/**
+ * `host:port` of a URL, for messages (IPv6 in brackets), using the scheme's default port.
+ *
+ * @example
+ * hostPort(new URL('https://example.com/x'), 443) // 'example.com:443'
+ */
+export function hostPort(url: URL, defaultPort: number): string {
+  return `${url.hostname}:${url.port || defaultPort}`
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config'
+import { defineProdProject } from './src/config.ts'
+
+const prod = defineProdProject()
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'test',
+          include: ['test/**/*.test.ts'],
+          setupFiles: ['./src/vitest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      // this repository's own healthchecks, against the local services (and a demo API)
+      { ...prod, test: { ...prod.test, globalSetup: ['./test/fixtures/demo-api.ts'] } },
+    ],
+  },
+})
