@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'test',
           include: ['test/**/*.test.ts'],
+          // fixture projects are run by the tests, through the Vitest CLI
+          exclude: ['test/fixtures/**', '**/node_modules/**'],
           setupFiles: ['./src/vitest.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,

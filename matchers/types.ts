@@ -22,7 +22,8 @@ export interface ProdcheckMatchers {
 }
 
 declare module 'vitest' {
-  // the type parameter must be declared exactly as Vitest declares it for the interfaces to merge
-  // biome-ignore lint/suspicious/noExplicitAny: Vitest's own declaration is `Matchers<T = any>`
-  interface Matchers<T = any> extends ProdcheckMatchers {}
+  // Declared without type parameters on purpose: Vitest 4 declares `Matchers<T = any>`,
+  // Vitest 5 `Matchers<R = …, T = unknown>`, and a merging declaration may omit defaulted
+  // parameters, so this one merges with both.
+  interface Matchers extends ProdcheckMatchers {}
 }

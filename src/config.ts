@@ -30,6 +30,13 @@ export interface ProdProjectOptions {
 /** The check files `defineProdProject` includes by default. */
 export const DEFAULT_INCLUDE = ['prod-tests/**/*.{test,spec}.?(c|m)[jt]s']
 
+/**
+ * `sequence.groupOrder` of the prod project. Vitest refuses to run projects with different
+ * `maxWorkers` in the same group, so a plain `vitest run` of a config with a unit project
+ * and the prod project runs the unit tests first (group 0), then the checks.
+ */
+export const PROD_GROUP_ORDER = 1
+
 /** The two tiers every check belongs to. */
 export const TIER_TAGS: TestTagDefinition[] = [
   { name: 'smoke', description: 'cheap checks that answer "does it work?"; safe to run every few seconds' },
@@ -71,6 +78,8 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
       isolate: false,
       fileParallelism: true,
       maxWorkers: positive('maxWorkers', options.maxWorkers) ?? 4,
+      // a project with its own maxWorkers needs its own group; checks run after the other projects
+      sequence: { groupOrder: PROD_GROUP_ORDER },
     },
   }
 }

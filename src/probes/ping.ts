@@ -4,7 +4,7 @@
  * The host is validated (a DNS name or an IP literal, nothing else) and resolved here,
  * under the deadline, before anything is spawned; the binary gets the numeric address as
  * a separate argument (no shell). The `ping` package does not expose the child process,
- * so the binary's own deadline (`-w`, whole seconds, at most our deadline) bounds it.
+ * so the probe schedules the binary to end by itself before the deadline ({@link pingSchedule}).
  *
  * @module
  */
@@ -49,7 +49,27 @@ export interface PingObserved {
   maxMs?: number
 }
 
-const INTERVAL_SECONDS = 0.2
+/** Seconds between echo requests, at most (less when many must fit in a short deadline). */
+const MAX_INTERVAL_SECONDS = 0.2
+/** iputils refuses intervals under 2 ms to non-root users. */
+const MIN_INTERVAL_SECONDS = 0.002
+/** Time kept for spawning the binary and reading its output. */
+const SPAWN_MARGIN_SECONDS = 0.05
+
+/**
+ * When to send and how long to wait, so that the `ping` binary ends by itself before the
+ * deadline: `count` requests `intervalSeconds` apart, then `-W waitSeconds` for the replies.
+ * (`-w` takes whole seconds only, too coarse for sub-second deadlines.)
+ *
+ * @example
+ * pingSchedule(3, 5000) // { intervalSeconds: 0.2, waitSeconds: 4.55 }
+ */
+export function pingSchedule(count: number, timeoutMs: number): { intervalSeconds: number; waitSeconds: number } {
+  const seconds = timeoutMs / 1000
+  const intervalSeconds = Math.max(MIN_INTERVAL_SECONDS, Math.min(MAX_INTERVAL_SECONDS, Math.floor((seconds / (count + 1)) * 1000) / 1000))
+  const waitSeconds = Math.max(0.01, Math.floor((seconds - (count - 1) * intervalSeconds - SPAWN_MARGIN_SECONDS) * 1000) / 1000)
+  return { intervalSeconds, waitSeconds }
+}
 
 /**
  * Pings `host` and reports round-trip times and packet loss. `latencyMs` is the average
@@ -75,15 +95,14 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
     const { address } = await Promise.race([lookup(host), deadline.aborted])
     observed.address = address
     const { default: ping } = await import('ping')
-    const seconds = String(Math.max(1, Math.floor(timeoutMs / 1000)))
+    const { intervalSeconds, waitSeconds } = pingSchedule(count, timeoutMs)
     const reply = await Promise.race([
       ping.promise.probe(address, {
         numeric: true,
         min_reply: count,
-        timeout: Number(seconds),
-        deadline: Number(seconds),
+        timeout: waitSeconds,
         v6: false, // iputils `ping` handles IPv6 literals itself; `ping6` may not exist
-        extra: ['-i', String(INTERVAL_SECONDS)],
+        extra: ['-i', String(intervalSeconds)],
       }),
       deadline.aborted,
     ])

@@ -78,7 +78,7 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
     observed.serverVersion = /redis_version:([^\r\n]+)/.exec(observed.reply)?.[1]
   } catch (caught) {
     // `connect()` rejects with "Connection is closed"; the event carried the real cause
-    const cause = lastError && errorCodeOf(lastError) ? lastError : caught
+    const cause = lastError && (errorCodeOf(lastError) || (lastError as Error).name === 'ReplyError') ? lastError : caught
     error = describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { DEFAULT_INCLUDE, defineProdProject } from '../src/config.ts'
+import { type Running, startHttp, startSilent } from './support/servers.ts'
+import { runVitest, statuses } from './support/vitest-run.ts'
+
+const BASIC = resolve(import.meta.dirname, 'fixtures/projects/basic')
+
+describe('defineProdProject', () => {
+  test('returns the prod project: checks, environment, setup, runner, tags, timeouts, pool', () => {
+    const { test: project } = defineProdProject()
+    expect(project).toMatchObject({
+      name: 'prod',
+      include: DEFAULT_INCLUDE,
+      environmentOptions: { prodcheck: { timeoutMs: 5000 } },
+      testTimeout: 6000,
+      maxConcurrency: 100,
+      retry: 0,
+      tags: [{ name: 'smoke' }, { name: 'diagnostic' }],
+      pool: 'threads',
+      isolate: false,
+      sequence: { groupOrder: 1 },
+    })
+    for (const path of [project?.environment, project?.runner, ...((project?.setupFiles ?? []) as string[])]) expect(path).toMatch(/^\/.*\/src\/(environment|runner|vitest)\.ts$/)
+  })
+
+  test('takes the options of the contract', () => {
+    const { test: project } = defineProdProject({ include: ['checks/*.ts'], timeoutMs: 2000, retry: 1, maxConcurrency: 20, tags: [{ name: 'slow' }] })
+    expect(project).toMatchObject({ include: ['checks/*.ts'], testTimeout: 3000, retry: 1, maxConcurrency: 20, environmentOptions: { prodcheck: { timeoutMs: 2000 } } })
+    expect(project?.tags?.map((t) => t.name)).toEqual(['smoke', 'diagnostic', 'slow'])
+  })
+
+  test('rejects bad options with a clear message', () => {
+    expect(() => defineProdProject({ timeoutMs: -5 })).toThrow('defineProdProject: timeoutMs must be a positive number, got -5')
+    expect(() => defineProdProject({ retry: 1.5 })).toThrow('defineProdProject: retry must be a whole number, got 1.5')
+    expect(() => defineProdProject({ tags: [{ name: 'smoke' }] })).toThrow('defineProdProject: the tag "smoke" is already declared by prodcheck')
+  })
+})
+
+describe('vitest run --project prod, on a project with unit tests and checks', () => {
+  let api: Running
+  let silent: Running
+  let inFlight = 0
+  let maxInFlight = 0
+  beforeAll(async () => {
+    api = await startHttp((req, res) => {
+      if (req.url === '/slow') {
+        inFlight++
+        maxInFlight = Math.max(maxInFlight, inFlight)
+        setTimeout(() => {
+          inFlight--
+          res.end('ok')
+        }, 300)
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
+    })
+    silent = await startSilent()
+  })
+  afterAll(async () => {
+    await api.close()
+    await silent.close()
+  })
+
+  test('runs only the checks, concurrently within and across files, and exits 0', async () => {
+    maxInFlight = 0
+    const run = await runVitest(BASIC, ['--project', 'prod'], { API_URL: api.url })
+    expect(run.code, run.output).toBe(0)
+    expect(run.report?.testResults.map((f) => f.name.replace(`${BASIC}/`, '')).sort()).toEqual(['prod-tests/api.test.ts', 'prod-tests/slow-a.test.ts', 'prod-tests/slow-b.test.ts'])
+    expect(run.report?.numPassedTests).toBe(16)
+    // 12 checks of 300 ms in two files: all in flight at once
+    expect(maxInFlight).toBe(12)
+  })
+
+  test('exits 1 when a check fails, with the matcher message in the output', async () => {
+    const run = await runVitest(BASIC, ['--project', 'prod', 'prod-tests/api.test.ts'], { API_URL: api.url, FAIL_URL: `${api.url.replace(/:\d+$/, ':1')}/x` })
+    expect(run.code).toBe(1)
+    expect(statuses(run.report)).toMatchObject({ 'the optional failing check': 'failed', 'api is up': 'passed' })
+    expect(run.output).toContain('toRespondHttp: http://127.0.0.1:1/x')
+    expect(run.output).toContain('observed  ECONNREFUSED: connection refused by 127.0.0.1:1')
+  })
+
+  test('filters tiers with --tags-filter', async () => {
+    const run = await runVitest(BASIC, ['--project', 'prod', '--tags-filter', 'smoke', 'prod-tests/api.test.ts'], { API_URL: api.url })
+    expect(run.code).toBe(0)
+    expect(statuses(run.report)).toEqual({ 'api is up': 'passed', 'api answers JSON': 'skipped', 'an untagged check': 'skipped', 'the optional failing check': 'skipped' })
+  })
+
+  test('applies the check deadline of the project, before the test timeout', async () => {
+    const run = await runVitest(BASIC, ['--project', 'prod', 'prod-tests/api.test.ts'], { API_URL: api.url, FAIL_URL: silent.url, CHECK_TIMEOUT_MS: '300' })
+    expect(run.code).toBe(1)
+    expect(run.output).toMatch(/no response from 127\.0\.0\.1:\d+ within 300 ms/)
+    expect(run.output).not.toMatch(/Test timed out/)
+  })
+
+  test('a plain `vitest run` runs the unit tests, then the checks', async () => {
+    const run = await runVitest(BASIC, [], { API_URL: api.url })
+    expect(run.code, run.output).toBe(0)
+    expect(run.report?.numPassedTests).toBe(17)
+  })
+
+  test('the unit project still runs on its own', async () => {
+    const run = await runVitest(BASIC, ['--project', 'unit'])
+    expect(run.code).toBe(0)
+    expect(statuses(run.report)).toEqual({ 'a unit test that the prod project must not run': 'passed' })
+  })
+})

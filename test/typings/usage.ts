@@ -1,0 +1,21 @@
+// What a check file writes: no import beyond 'vitest'. Compiled by typings.test.ts with and
+// without the prodcheck augmentation; every @ts-expect-error must be a real error.
+import { expect, expectTypeOf } from 'vitest'
+
+export async function checks(): Promise<void> {
+  await expect('https://api.example.com/health').toRespondHttp({ status: 200, maxLatencyMs: 300 })
+  await expect('https://api.example.com/health').toRespondHttp({ status: ['2xx', 301], json: { status: 'ok', version: /^2\./ }, headersMatch: { 'content-type': /json/ } })
+  await expect('https://api.example.com/health').toRespondHttp({ method: 'POST', headers: { 'x-a': 'b' }, body: { ping: true }, tls: { rejectUnauthorized: false }, followRedirects: 3 })
+  await expect('10.0.0.5').toBePingable({ count: 3, timeoutMs: 2000 })
+  await expect(process.env.DATABASE_URL).toConnectToDatabase({ query: 'select 1' })
+  await expect('redis://cache:6379').not.toConnectToDatabase()
+
+  expectTypeOf(expect('x').toRespondHttp()).toEqualTypeOf<Promise<void>>()
+
+  // @ts-expect-error status must be a code, a class like '2xx', or a list
+  await expect('https://x').toRespondHttp({ status: 'ok' })
+  // @ts-expect-error count is a number
+  await expect('10.0.0.5').toBePingable({ count: '3' })
+  // @ts-expect-error unknown option
+  await expect('postgres://db/app').toConnectToDatabase({ sql: 'select 1' })
+}
