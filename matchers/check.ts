@@ -81,6 +81,19 @@ export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpe
   }
 }
 
+/**
+ * The options with the environment's deadline where the check sets none (an explicit
+ * `timeoutMs: undefined` counts as none).
+ *
+ * @example
+ * probeHttp(url, withDefaultTimeout(options, 5000), signal)
+ */
+export function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O, timeoutMs: number): O {
+  // anything but an object is left to the probe, which rejects it with a clear message
+  if (options === null || typeof options !== 'object') return options
+  return { ...options, timeoutMs: options.timeoutMs ?? timeoutMs }
+}
+
 function record(task: CheckTask, matcher: string, result: ProbeResult<unknown>): void {
   const entry: CheckRecord = {
     matcher,

@@ -5,7 +5,7 @@
  */
 import { formatMs } from '../src/probe.ts'
 import { type PingObserved, type PingProbeOptions, probePing } from '../src/probes/ping.ts'
-import { type MatcherContext, type MatcherResult, runCheck } from './check.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
  * Asserts that a host (name or IP literal) answers at least one of `count` pings (default 3),
@@ -22,6 +22,6 @@ export function toBePingable(this: MatcherContext, target: unknown, options: Pin
     expected: `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`,
     details: ({ observed }) =>
       observed.sent > 0 ? [['packets', `${observed.received}/${observed.sent} received, ${observed.packetLossPercent}% loss`]] : [],
-    probe: (signal, timeoutMs) => probePing(target as string, { timeoutMs, ...options }, signal),
+    probe: (signal, timeoutMs) => probePing(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

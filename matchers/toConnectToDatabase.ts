@@ -6,7 +6,7 @@
  */
 import { formatMs } from '../src/probe.ts'
 import { type DatabaseObserved, type DatabaseProbeOptions, probeDatabase } from '../src/probes/database.ts'
-import { type MatcherContext, type MatcherResult, runCheck } from './check.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
  * Asserts that the DSN's server accepts a connection with its credentials and database,
@@ -23,6 +23,6 @@ export function toConnectToDatabase(this: MatcherContext, target: unknown, optio
     matcher: 'toConnectToDatabase',
     expected: `a connection accepted${query}${latency}`,
     details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),
-    probe: (signal, timeoutMs) => probeDatabase(target as string, { timeoutMs, ...options }, signal),
+    probe: (signal, timeoutMs) => probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

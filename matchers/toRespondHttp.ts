@@ -6,7 +6,7 @@
  */
 import { formatMs } from '../src/probe.ts'
 import { describeStatus, type HttpObserved, type HttpProbeOptions, probeHttp } from '../src/probes/http.ts'
-import { type MatcherContext, type MatcherResult, runCheck } from './check.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 import { excerpt } from './format.ts'
 
 /**
@@ -21,7 +21,7 @@ export function toRespondHttp(this: MatcherContext, target: unknown, options: Ht
     matcher: 'toRespondHttp',
     expected: describeHttpExpectation(options),
     details: httpDetails,
-    probe: (signal, timeoutMs) => probeHttp(target as string, { timeoutMs, ...options }, signal),
+    probe: (signal, timeoutMs) => probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }
 

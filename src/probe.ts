@@ -9,7 +9,7 @@
  * @module
  */
 import { TargetError } from './errors.ts'
-import { redact } from './redact.ts'
+import { redact, redactInput } from './redact.ts'
 
 /** Default deadline of a probe, in milliseconds, when neither the check nor the environment sets one. */
 export const DEFAULT_TIMEOUT_MS = 5000
@@ -101,6 +101,18 @@ export function startDeadline(timeoutMs: number, signal?: AbortSignal): Deadline
   }
 }
 
+/**
+ * The error of a probe its caller aborted (the test timed out, the run was cancelled, the
+ * environment tore down), or undefined when it was not aborted, or timed out instead.
+ *
+ * @example
+ * error = abortedError(deadline) ?? describeNetworkError(caught, where)
+ */
+export function abortedError(deadline: Deadline): ProbeError | undefined {
+  if (!deadline.signal.aborted || deadline.timedOut()) return undefined
+  return { code: 'EABORTED', message: `aborted after ${formatMs(deadline.elapsed())}: ${redact(errorMessage(deadline.signal.reason))}` }
+}
+
 /** The reason a deadline aborts with. */
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError'
@@ -108,6 +120,20 @@ export class DeadlineError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`deadline of ${timeoutMs} ms exceeded`)
   }
+}
+
+/**
+ * Checks that a probe's options are an object (or absent), and returns them.
+ *
+ * @example
+ * const { count = 3 } = checkOptions(options)
+ */
+export function checkOptions<O extends object>(options: O | undefined): O {
+  if (options === undefined) return {} as O
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TargetError(`options must be an object, got ${describeValue(options)}`)
+  }
+  return options
 }
 
 /**
@@ -124,11 +150,12 @@ export function checkDuration(name: string, value: unknown): number | undefined 
   return value
 }
 
-/** A short, safe rendering of an input value for error messages (never the full content of long strings). */
+/** A short rendering of an input value for error messages: secrets masked (even in URLs that do not parse), long strings cut. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
-    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value
-    return JSON.stringify(redact(shown))
+    // redact first: a cut could split a secret from what identifies it
+    const safe = redactInput(value)
+    return JSON.stringify(safe.length > 80 ? `${safe.slice(0, 80)}…` : safe)
   }
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (value instanceof RegExp) return String(value)

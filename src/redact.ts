@@ -22,7 +22,7 @@ export const MASK = '***'
 const MIN_SECRET_LENGTH = 4
 
 const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTHORIZATION|COOKIE/i
-const SECRET_PARAM = /^(?:.*(?:password|passwd|pwd|secret|token|key|credential|signature|session|auth)|sig|code)$/i
+const SECRET_PARAM = /^(?:.*(?:password|passwd|pwd|pass|secret|token|key|credential|signature|session|auth|jwt)|sig|code)$/i
 
 const REGISTRY_KEY = Symbol.for('prodcheck.secrets')
 const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Set<string> }
@@ -82,10 +82,49 @@ export function registerUrlSecrets(target: string): void {
   try {
     url = new URL(target)
   } catch {
+    // not a URL: register what sits where a password would be, in case a driver echoes it
+    const userinfo = RAW_USERINFO.exec(target)?.[2]
+    if (userinfo) registerSecret(userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo)
     return
   }
   if (url.password) registerSecret(safeDecode(url.password))
+  // https://<token>@host: a user name alone, on the web, is a token
+  else if (url.username && WEB_SCHEME.test(url.protocol)) registerSecret(safeDecode(url.username))
   for (const [name, value] of url.searchParams) if (SECRET_PARAM.test(name)) registerSecret(value)
+}
+
+const WEB_SCHEME = /^(https?|wss?):$/i
+/** `scheme://` + everything up to the last `@` of the line: the userinfo of a URL that may not parse. */
+const RAW_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i
+
+/**
+ * Masks the userinfo of a URL-like input that may not be a valid URL (an unencoded `/`,
+ * `#`, `?` or space in the password breaks parsing): everything between `scheme://` and
+ * the last `@`. Meant for echoing bad input back in error messages, where masking too
+ * much is better than too little.
+ *
+ * @example
+ * redactUnparsed('postgres://app:Gx7/kP9+@db:5432/app') // 'postgres://***@db:5432/app'
+ */
+export function redactUnparsed(text: string): string {
+  return redact(text.replace(RAW_USERINFO, `$1${MASK}@`))
+}
+
+/**
+ * Redacts input echoed back in an error message: precisely ({@link redact}) when it is a
+ * valid URL, wholesale ({@link redactUnparsed}) when it is not.
+ *
+ * @example
+ * redactInput('postgres://app:pw@db/app') // 'postgres://app:***@db/app'
+ * redactInput('postgres://app:p/w@db/app') // 'postgres://***@db/app'
+ */
+export function redactInput(text: string): string {
+  try {
+    new URL(text)
+    return redact(text)
+  } catch {
+    return redactUnparsed(text)
+  }
 }
 
 /**
@@ -98,15 +137,19 @@ export function registerUrlSecrets(target: string): void {
  */
 export function redact(text: string): string {
   let out = text
-    // scheme://user:password@host → scheme://user:***@host (password may be empty-user form :pw@)
+    // scheme://user:password@host → scheme://user:***@host
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):([^\s/?#]*)@/gi, (_, head: string, pw: string) => (pw ? `${head}:${MASK}@` : `${head}:@`))
+    // https://token@host → https://***@host (a user name alone, on the web, is a token)
+    .replace(/\b((?:https?|wss?):\/\/)([^\s:/?#@]+)@/gi, `$1${MASK}@`)
     // ?token=…&api_key=… (stops at &, #, whitespace and quotes)
     .replace(/([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g, (whole, sep: string, name: string, value: string) =>
       value && SECRET_PARAM.test(safeDecode(name)) ? `${sep}${name}=${MASK}` : whole,
     )
-    // Authorization: Basic xyz / Proxy-Authorization: … / "authorization":"…"
-    .replace(/((?:proxy-)?authorization["']?\s*[:=]\s*["']?)([^"'\r\n,}]+)/gi, `$1${MASK}`)
-    .replace(/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${MASK}`)
+    // "authorization":"…", authorization: ['…'] (JSON, inspected objects): the quoted value
+    .replace(/(\b(?:proxy-)?authorization["']?\s*[:=]\s*\[?\s*["'])([^"'\r\n]+)/gi, `$1${MASK}`)
+    // Authorization: … at the start of a line (a header block): the rest of the line
+    .replace(/^(\s*(?:proxy-)?authorization\s*:\s*)(?!["'[])(.+)$/gim, `$1${MASK}`)
+    .replace(/\b(Bearer|Basic|Token|ApiKey|Digest)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${MASK}`)
   if (registry.size > 0) {
     // longest first, so that a secret containing another is masked whole
     for (const secret of [...registry].sort((a, b) => b.length - a.length)) {

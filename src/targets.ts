@@ -32,6 +32,7 @@ export function requireTarget(input: unknown, what: string): string {
   if (typeof input !== 'string') throw new TargetError(`the target must be a string, ${what}; got ${describeValue(input)}`)
   const trimmed = input.trim()
   if (trimmed === '') throw new TargetError(`the target is an empty string: expected ${what} (is the environment variable that holds it set?)`)
+  registerUrlSecrets(trimmed)
   if (CONTROL.test(trimmed)) {
     throw new TargetError(`the target ${describeValue(trimmed)} contains whitespace or a control character (CR, LF, tab…): expected ${what}`)
   }
@@ -81,7 +82,6 @@ export function parseHost(input: unknown): string {
  */
 export function parseUrl(input: unknown, protocols: readonly string[], what: string): URL {
   const raw = requireTarget(input, what)
-  registerUrlSecrets(raw)
   let url: URL
   try {
     url = new URL(raw)
@@ -90,17 +90,23 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
     const why = port !== undefined && Number(port) > 65535 ? `port ${port} is out of range (1-65535)` : 'it is not a valid URL'
     throw new TargetError(`${describeValue(raw)}: ${why}; expected ${what}`)
   }
+  try {
+    decodeURIComponent(url.username)
+    decodeURIComponent(url.password)
+  } catch {
+    throw new TargetError(`${describeValue(raw)} has a malformed %-escape in its user or password: encode "%" as %25`)
+  }
   if (!protocols.includes(url.protocol)) {
     throw new TargetError(
-      `${describeValue(redact(raw))} has the scheme "${url.protocol.slice(0, -1)}": expected ${what} (${protocols.map((p) => `${p}//`).join(', ')})`,
+      `${describeValue(raw)} has the scheme "${url.protocol.slice(0, -1)}": expected ${what} (${protocols.map((p) => `${p}//`).join(', ')})`,
     )
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (host && !isHostname(safeDecodeHost(host))) {
-    throw new TargetError(`${describeValue(redact(raw))} has an invalid host ${describeValue(host)}`)
+    throw new TargetError(`${describeValue(raw)} has an invalid host ${describeValue(host)}`)
   }
   // WHATWG URL accepts port 0, which is never connectable
-  if (url.port === '0') throw new TargetError(`${describeValue(redact(raw))} has port 0: use a port between 1 and 65535`)
+  if (url.port === '0') throw new TargetError(`${describeValue(raw)} has port 0: use a port between 1 and 65535`)
   return url
 }
 
@@ -130,4 +136,57 @@ export function displayUrl(url: URL | string): string {
  */
 export function hostPort(url: URL, defaultPort: number): string {
   return `${url.hostname}:${url.port || defaultPort}`
+}
+
+/** A host and a port, parsed from `host:port`, `[v6]:port` or `scheme://host:port`. */
+export interface HostPort {
+  host: string
+  port: number
+}
+
+/**
+ * Parses `host:port`, `[::1]:port`, or a URL of one of `schemes` (`tcp://host:port`,
+ * `https://host`). Without a port, `defaultPort` is used, or the input is rejected.
+ *
+ * @example
+ * parseHostPort('[::1]:6379', { what: 'host:port' }) // { host: '::1', port: 6379 }
+ * parseHostPort('https://api.example.com', { what: 'host[:port]', defaultPort: 443, schemes: ['https:'] })
+ */
+export function parseHostPort(input: unknown, { what, defaultPort, schemes = [] }: { what: string; defaultPort?: number; schemes?: readonly string[] }): HostPort {
+  const raw = requireTarget(input, what)
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    const url = parseUrl(raw, schemes, what)
+    const port = url.port ? Number(url.port) : (defaultPort ?? DEFAULT_PORTS[url.protocol])
+    if (port === undefined) throw new TargetError(`${describeValue(raw)} has no port: expected ${what}`)
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port }
+  }
+  const match = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d*))?$/.exec(raw)
+  // a bare IPv6 literal ("::1") has colons but no brackets: it cannot carry a port
+  const bareIpv6 = isIP(raw) === 6
+  const hostPart = bareIpv6 ? raw : (match?.[1] ?? '')
+  const portPart = bareIpv6 ? undefined : match?.[2]
+  const host = hostPart.startsWith('[') ? hostPart.slice(1, -1) : hostPart
+  if (!match && !bareIpv6) throw new TargetError(`${describeValue(raw)} is not ${what} (e.g. "db.internal:5432", "[::1]:6379")`)
+  if (!isHostname(host)) {
+    throw new TargetError(`${describeValue(raw)} has an invalid host ${describeValue(host)}: expected ${what} (e.g. "db.internal:5432", "[::1]:6379")`)
+  }
+  if (portPart === undefined || portPart === '') {
+    if (defaultPort === undefined) throw new TargetError(`${describeValue(raw)} has no port: expected ${what} (e.g. "db.internal:5432")`)
+    return { host, port: defaultPort }
+  }
+  const port = Number(portPart)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TargetError(`${describeValue(raw)} has port ${portPart}: use a port between 1 and 65535`)
+  return { host, port }
+}
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 }
+
+/**
+ * `host:port` for messages, with IPv6 hosts in brackets.
+ *
+ * @example
+ * formatHostPort({ host: '::1', port: 6379 }) // '[::1]:6379'
+ */
+export function formatHostPort({ host, port }: HostPort): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { isSecretName, redact, redactDeep, registerEnvSecrets, registerSecret, registerUrlSecrets } from '../src/redact.ts'
+import { isSecretName, redact, redactDeep, redactUnparsed, registerEnvSecrets, registerSecret, registerUrlSecrets } from '../src/redact.ts'
 
 describe('redact', () => {
   test('masks the password of any URL-like DSN, keeping the user', () => {
@@ -53,6 +53,25 @@ describe('redact', () => {
   test('registers credentials of targets', () => {
     registerUrlSecrets('https://bot:tok-from-url@git.example.com/?access_token=qs-secret-9')
     expect(redact('echo tok-from-url and qs-secret-9')).toBe('echo *** and ***')
+  })
+
+  test('masks a user name alone in web URLs (a token), not in DSNs', () => {
+    expect(redact('https://ghp_abcdefghijklmnop1234@git.example.com/x')).toBe('https://***@git.example.com/x')
+    expect(redact('postgres://app@db/app')).toBe('postgres://app@db/app')
+  })
+
+  test('masks Authorization whatever its scheme and shape', () => {
+    expect(redact('Authorization: Digest username="u", response="6629fae49393a05397450978507c4ef1"')).toBe('Authorization: ***')
+    expect(redact('{"authorization":["ApiKey abcdef123"]}')).toBe('{"authorization":["***"]}')
+    expect(redact("{ authorization: 'Bearer abc.def' }")).toBe("{ authorization: '***' }")
+    expect(redact('GET / HTTP/1.1\r\nauthorization: Basic dXNl\r\nhost: x')).toBe('GET / HTTP/1.1\r\nauthorization: ***\r\nhost: x')
+  })
+
+  test('masks the whole userinfo of a URL that does not parse', () => {
+    expect(redactUnparsed('postgres://app:Gx7/kP9+qR2=@db.prod:5432/app')).toBe('postgres://***@db.prod:5432/app')
+    expect(redactUnparsed('mysql://u:has space@h/d')).toBe('mysql://***@h/d')
+    registerUrlSecrets('postgres://app:Slash/In-Pass@db/app')
+    expect(redact('driver said Slash/In-Pass')).toBe('driver said ***')
   })
 
   test('recognizes secret names', () => {

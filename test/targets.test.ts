@@ -79,6 +79,21 @@ describe('parseUrl', () => {
     expect(() => parseUrl('http://', http, 'an http(s) URL')).toThrow(/not a valid URL/)
   })
 
+  test('never shows a password, even when it breaks URL parsing or is cut', () => {
+    const long = `postgress://analytics_reporting_readonly:${'Zq8vN3kLm5Tp7Rw2Xy4Bc6Df9Gh1Jk3Ln5Mp7Qr'}@db.internal:5432/analytics`
+    for (const input of [long, 'postgres://app:Gx7/kP9+qR2=@db.prod:5432/app', 'mysql://u:has space@h/d', 'https://ghp_tok3n1234567@h/']) {
+      const message = (() => {
+        try {
+          parseUrl(input, ['redis:'], 'a redis:// URL')
+        } catch (e) {
+          return String(e)
+        }
+        throw new Error(`${input} was accepted`)
+      })()
+      for (const secret of ['Zq8vN3kLm5', 'Gx7/kP9', 'has space', 'ghp_tok3n']) expect(message).not.toContain(secret)
+    }
+  })
+
   test('rejects hosts with shell metacharacters in non-special schemes', () => {
     expect(() => parseUrl('redis://$(id):6379', ['redis:'], 'a redis URL')).toThrow(/invalid host/)
   })

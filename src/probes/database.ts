@@ -13,8 +13,8 @@
  * @module
  */
 import { TargetError } from '../errors.ts'
-import type { ProbeOptions, ProbeResult } from '../probe.ts'
-import { redact } from '../redact.ts'
+import { checkOptions, describeValue, type ProbeOptions, type ProbeResult } from '../probe.ts'
+import { registerUrlSecrets } from '../redact.ts'
 import { requireTarget } from '../targets.ts'
 import { probeMysql } from './mysql.ts'
 import { probePostgres } from './postgres.ts'
@@ -59,12 +59,13 @@ export const DATABASE_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
  * console.log(result.ok ? result.observed.serverVersion : result.error?.message)
  */
 export async function probeDatabase(dsn: string | undefined, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  checkOptions(options)
   const raw = requireTarget(dsn, `a database DSN (${DATABASE_SCHEMES.join(', ')})`)
+  registerUrlSecrets(raw)
   const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
   const probe = scheme ? PROBES[scheme as keyof typeof PROBES] : undefined
   if (!probe) {
-    const shown = JSON.stringify(redact(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw))
-    throw new TargetError(`${shown} is not a supported DSN: use one of ${DATABASE_SCHEMES.join(', ')} (e.g. postgres://user:password@host:5432/db)`)
+    throw new TargetError(`${describeValue(raw)} is not a supported DSN: use one of ${DATABASE_SCHEMES.join(', ')} (e.g. postgres://user:password@host:5432/db)`)
   }
   return probe(raw, options, signal)
 }

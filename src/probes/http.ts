@@ -12,9 +12,9 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { TargetError } from '../errors.ts'
 import { matches, matchPartial } from '../match.ts'
 import {
+  abortedError,
   type Deadline,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
@@ -25,46 +25,15 @@ import {
   formatMs,
   latencyFailure,
   type ProbeError,
-  type ProbeOptions,
   type ProbeResult,
   startDeadline,
 } from '../probe.ts'
-import { isSecretName, MASK, redact, registerSecret, registerUrlSecrets } from '../redact.ts'
+import { MASK, redact, registerUrlSecrets } from '../redact.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import { createDispatcher, type HttpProgress } from './http-dispatcher.ts'
+import { type CheckedRequest, checkExpectations, checkRequest, type Expectations, type HttpProbeOptions, type StatusClass } from './http-options.ts'
 
-/** A status class such as `'2xx'`. */
-export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
-
-/** Expected status: a code, a class, or a list of either. */
-export type StatusExpectation = number | StatusClass | ReadonlyArray<number | StatusClass>
-
-/** Options of {@link probeHttp}: the request, the expectations on the response, and transport settings. */
-export interface HttpProbeOptions extends ProbeOptions {
-  /** Request method. Default `GET`. */
-  method?: string
-  /** Request headers. Values of secret-looking names (`Authorization`, `*-Token`, `*-Key`) are never printed. */
-  headers?: Record<string, string | number>
-  /** Request body: a string, bytes, or a plain object / array sent as JSON. */
-  body?: string | Uint8Array | Record<string, unknown> | unknown[]
-  /** Expected status. Default `'2xx'` (after redirects). */
-  status?: StatusExpectation
-  /** Text(s) the response body must contain. */
-  bodyIncludes?: string | readonly string[]
-  /** Pattern the response body must match. */
-  bodyMatches?: RegExp
-  /** Partial deep match of the JSON body; RegExp values match strings. */
-  json?: unknown
-  /** Response headers to check (names case-insensitive): exact string or RegExp. */
-  headersMatch?: Record<string, string | RegExp>
-  /** Follow redirects: `true` (default, at most 10), `false`, or the maximum number. */
-  followRedirects?: boolean | number
-  /** TLS settings: `rejectUnauthorized` (default true), `ca` (PEM), `servername` (SNI). */
-  tls?: { rejectUnauthorized?: boolean; ca?: string | Buffer | Array<string | Buffer>; servername?: string }
-  /** Proxy URL for this check. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment. */
-  proxy?: string
-  /** How much of the body to keep for the checks above. Default 1 MiB; the rest is read and discarded. */
-  maxBodyBytes?: number
-}
+export type { HttpProbeOptions, HttpTlsOptions, StatusClass, StatusExpectation } from './http-options.ts'
 
 /** What {@link probeHttp} observed. */
 export interface HttpObserved {
@@ -87,24 +56,8 @@ export interface HttpObserved {
   connectMs?: number
 }
 
-/** Default cap on the body kept in memory: 1 MiB. */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-/** Default maximum number of redirects followed. */
-export const DEFAULT_MAX_REDIRECTS = 10
-
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
-const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const HEADER_NAME = METHOD
 const CROSS_ORIGIN_DROPPED = ['authorization', 'proxy-authorization', 'cookie']
-
-type Progress = {
-  phase: 'connecting' | 'waiting for headers' | 'reading body'
-  /** False behind a proxy, where connect time is not ours to see. */
-  direct: boolean
-  connectMs?: number
-  status?: number
-  bytes: number
-}
 
 /**
  * Requests `target` and checks the response: status, headers, body, JSON, latency.
@@ -125,10 +78,16 @@ export async function probeHttp(
   const expectations = checkExpectations(options)
 
   const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', bodyBytes: 0, bodyTruncated: false }
-  const progress: Progress = { phase: 'connecting', direct: true, bytes: 0 }
+  const progress: HttpProgress = { phase: 'connecting', direct: false, bytes: 0 }
   const undici = await import('undici')
   const deadline = startDeadline(timeoutMs, signal)
-  const dispatcher = createDispatcher(undici, options, timeoutMs, progress, deadline)
+  let dispatcher: Dispatcher
+  try {
+    dispatcher = createDispatcher(undici, request, url, timeoutMs, progress, deadline.signal)
+  } catch (error) {
+    deadline.clear()
+    throw error
+  }
   let error: ProbeError | undefined
   try {
     await Promise.race([exchange(undici, dispatcher, url, request, observed, progress, deadline), deadline.aborted])
@@ -152,133 +111,13 @@ export async function probeHttp(
   }
 }
 
-interface CheckedRequest {
-  method: string
-  headers: Record<string, string>
-  body: string | Uint8Array | undefined
-  maxRedirects: number
-  maxBodyBytes: number
-}
-
-function checkRequest(url: URL, options: HttpProbeOptions): CheckedRequest {
-  if (options === null || typeof options !== 'object') throw new TargetError(`options must be an object, got ${describeValue(options)}`)
-  const method = (options.method ?? 'GET').toUpperCase()
-  if (typeof options.method !== 'undefined' && (typeof options.method !== 'string' || !METHOD.test(options.method))) {
-    throw new TargetError(`method must be an HTTP method such as "GET" or "POST", got ${describeValue(options.method)}`)
-  }
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) throw new TargetError(`header name ${describeValue(name)} is not a valid HTTP header name`)
-    if (typeof value !== 'string' && typeof value !== 'number') {
-      throw new TargetError(`header ${name} must be a string, got ${describeValue(value)}`)
-    }
-    const text = String(value)
-    if (/[\r\n\0]/.test(text)) throw new TargetError(`header ${name} contains a line break or NUL: header values must be one line`)
-    if (isSecretName(name) || name.toLowerCase() === 'authorization') registerSecret(text.replace(/^(Bearer|Basic|Token)\s+/i, ''))
-    headers[name.toLowerCase()] = text
-  }
-  if (url.username || url.password) {
-    const user = decodeURIComponent(url.username)
-    const password = decodeURIComponent(url.password)
-    registerSecret(password)
-    const basic = Buffer.from(`${user}:${password}`).toString('base64')
-    registerSecret(basic)
-    headers.authorization ??= `Basic ${basic}`
-  }
-  let body: string | Uint8Array | undefined
-  if (typeof options.body === 'string' || options.body instanceof Uint8Array) body = options.body
-  else if (options.body !== undefined) {
-    if (options.body === null || typeof options.body !== 'object') {
-      throw new TargetError(`body must be a string, bytes, or an object to send as JSON; got ${describeValue(options.body)}`)
-    }
-    body = JSON.stringify(options.body)
-    headers['content-type'] ??= 'application/json'
-  }
-  const follow = options.followRedirects ?? true
-  if (typeof follow !== 'boolean' && !(Number.isInteger(follow) && follow >= 0 && follow <= 100)) {
-    throw new TargetError(`followRedirects must be true, false or a number of redirects (0-100), got ${describeValue(follow)}`)
-  }
-  const maxRedirects = follow === true ? DEFAULT_MAX_REDIRECTS : follow === false ? 0 : follow
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new TargetError(`maxBodyBytes must be a whole number of bytes, got ${describeValue(maxBodyBytes)}`)
-  if (options.proxy !== undefined) parseUrl(options.proxy, ['http:', 'https:'], 'a proxy URL such as http://proxy:3128')
-  return { method, headers, body, maxRedirects, maxBodyBytes }
-}
-
-interface Expectations {
-  status: ReadonlyArray<number | StatusClass>
-  bodyIncludes: readonly string[]
-  bodyMatches?: RegExp
-  json?: unknown
-  hasJson: boolean
-  headersMatch: Array<[string, string | RegExp]>
-}
-
-function checkExpectations(options: HttpProbeOptions): Expectations {
-  const status = options.status === undefined ? ['2xx' as const] : Array.isArray(options.status) ? options.status : [options.status as number | StatusClass]
-  if (status.length === 0) throw new TargetError('status must not be an empty list')
-  for (const s of status) {
-    const valid = (typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599) || (typeof s === 'string' && /^[1-5]xx$/.test(s))
-    if (!valid) throw new TargetError(`status must be a code (100-599), a class like '2xx', or a list of them; got ${describeValue(s)}`)
-  }
-  const includes = options.bodyIncludes === undefined ? [] : Array.isArray(options.bodyIncludes) ? options.bodyIncludes : [options.bodyIncludes]
-  for (const text of includes) if (typeof text !== 'string') throw new TargetError(`bodyIncludes must be a string or a list of strings, got ${describeValue(text)}`)
-  if (options.bodyMatches !== undefined && !(options.bodyMatches instanceof RegExp)) {
-    throw new TargetError(`bodyMatches must be a RegExp, got ${describeValue(options.bodyMatches)}`)
-  }
-  const headersMatch = Object.entries(options.headersMatch ?? {}).map(([name, want]): [string, string | RegExp] => {
-    if (typeof want !== 'string' && !(want instanceof RegExp)) throw new TargetError(`headersMatch.${name} must be a string or a RegExp, got ${describeValue(want)}`)
-    return [name.toLowerCase(), want]
-  })
-  return { status, bodyIncludes: includes as string[], bodyMatches: options.bodyMatches, json: options.json, hasJson: 'json' in options && options.json !== undefined, headersMatch }
-}
-
-function createDispatcher(
-  undici: typeof import('undici'),
-  options: HttpProbeOptions,
-  timeoutMs: number,
-  progress: Progress,
-  deadline: Deadline,
-): Dispatcher {
-  const tls = {
-    ...(options.tls?.rejectUnauthorized !== undefined && { rejectUnauthorized: options.tls.rejectUnauthorized }),
-    ...(options.tls?.ca !== undefined && { ca: options.tls.ca }),
-    ...(options.tls?.servername !== undefined && { servername: options.tls.servername }),
-  }
-  // our deadline ends the exchange; undici's own timers only back it up
-  const timers = { headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000, connections: 1, pipelining: 0 }
-  if (options.proxy !== undefined) {
-    registerUrlSecrets(options.proxy)
-    progress.direct = false
-    return new undici.ProxyAgent({ uri: options.proxy, requestTls: tls, ...timers })
-  }
-  const env = process.env
-  if (env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy) {
-    progress.direct = false
-    return new undici.EnvHttpProxyAgent({ connect: tls, requestTls: tls, ...timers })
-  }
-  const base = undici.buildConnector({ ...tls, timeout: timeoutMs + 1000 })
-  const connect: typeof base = (opts, callback) => {
-    progress.phase = 'connecting'
-    const started = deadline.elapsed()
-    base(opts, (...args) => {
-      if (!args[0]) {
-        progress.connectMs = deadline.elapsed() - started
-        progress.phase = 'waiting for headers'
-      }
-      callback(...args)
-    })
-  }
-  return new undici.Agent({ connect, ...timers })
-}
-
 async function exchange(
   undici: typeof import('undici'),
   dispatcher: Dispatcher,
   start: URL,
   request: CheckedRequest,
   observed: HttpObserved,
-  progress: Progress,
+  progress: HttpProgress,
   deadline: Deadline,
 ): Promise<void> {
   let url = start
@@ -289,8 +128,8 @@ async function exchange(
     const plain = new URL(url.href)
     plain.username = ''
     plain.password = ''
-    // pipelining 0: every hop opens its own connection, through our connector when direct
-    progress.phase = progress.direct ? 'connecting' : 'waiting for headers'
+    // pipelining 0: every hop opens its own connection (our connector marks its phases)
+    progress.phase = 'connecting'
     const response = await undici.request(plain, { dispatcher, method: method as Dispatcher.HttpMethod, headers, body, signal: deadline.signal })
     progress.status = response.statusCode
     progress.phase = 'reading body'
@@ -344,7 +183,7 @@ function resolveRedirect(from: URL, location: string, followed: string[], maxRed
   return next
 }
 
-async function readBody(body: AsyncIterable<Uint8Array>, maxBodyBytes: number, observed: HttpObserved, progress: Progress): Promise<void> {
+async function readBody(body: AsyncIterable<Uint8Array>, maxBodyBytes: number, observed: HttpObserved, progress: HttpProgress): Promise<void> {
   const kept: Uint8Array[] = []
   let keptBytes = 0
   for await (const chunk of body) {
@@ -412,14 +251,13 @@ class HttpFlowError extends Error {
   }
 }
 
-function describeHttpError(error: unknown, url: URL, progress: Progress, deadline: Deadline): ProbeError {
+function describeHttpError(error: unknown, url: URL, progress: HttpProgress, deadline: Deadline): ProbeError {
   const where = hostPort(url, url.protocol === 'https:' ? 443 : 80)
   if (error instanceof HttpFlowError) return { code: error.code, message: error.message, hint: error.hint }
   if (deadline.timedOut()) return describeTimeout(where, progress, deadline.timeoutMs)
+  const aborted = abortedError(deadline)
+  if (aborted) return { ...aborted, message: `${aborted.message} (while ${progress.phase})` }
   const code = errorCode(error)
-  if (deadline.signal.aborted) {
-    return { code: 'EABORTED', message: `aborted after ${formatMs(deadline.elapsed())} while ${progress.phase}: ${redact(errorMessage(deadline.signal.reason))}` }
-  }
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') {
     return {
       code: code || 'EBADHTTP',
@@ -430,20 +268,36 @@ function describeHttpError(error: unknown, url: URL, progress: Progress, deadlin
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return { code, message: `the body length does not match Content-Length (${progress.bytes} bytes received)`, hint: 'the server or a proxy truncates responses, or sends a wrong Content-Length' }
   }
+  // before the first byte through a proxy, a network failure is the proxy's
+  const viaProxy = progress.proxy !== undefined && !progress.direct && progress.phase !== 'reading body'
+  if (viaProxy && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code)) {
+    const described = describeNetworkError(error, `the proxy ${progress.proxy}`)
+    return { ...described, message: `${described.message} (for ${where})`, hint: 'check the proxy: its address (the proxy option, HTTPS_PROXY / HTTP_PROXY), that it runs, and that it may reach the target' }
+  }
+  if (viaProxy && /Proxy response \((\d+)\)/.test(errorMessage(error))) {
+    const status = /Proxy response \((\d+)\)/.exec(errorMessage(error))?.[1]
+    return { code: 'EPROXY', message: `the proxy ${progress.proxy} refused to connect to ${where} (HTTP ${status})`, hint: status === '407' ? 'the proxy wants credentials: put them in the proxy URL' : 'the proxy does not allow this destination: check its rules' }
+  }
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED') {
     const when = progress.phase === 'reading body'
       ? `in the middle of the body (status ${progress.status}, ${progress.bytes} bytes received)`
-      : progress.phase === 'waiting for headers' ? 'before sending a response' : 'while connecting'
+      : progress.phase === 'waiting for headers' ? 'before sending a response' : `during the ${progress.phase === 'TLS handshake' ? 'TLS handshake' : 'connection'}`
     return { code: code === 'ECONNRESET' ? code : 'ECONNCLOSED', message: `${where} closed the connection ${when}`, hint: 'the server crashed, was restarted, or a proxy or load balancer cut the connection: check its logs' }
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return describeTimeout(where, { ...progress, phase: 'connecting' }, deadline.timeoutMs)
   return describeNetworkError(error, where)
 }
 
-function describeTimeout(where: string, progress: Progress, timeoutMs: number): ProbeError {
+function describeTimeout(where: string, progress: HttpProgress, timeoutMs: number): ProbeError {
   const limit = formatMs(timeoutMs)
+  if (progress.proxy !== undefined && !progress.direct && progress.phase !== 'reading body') {
+    return { code: 'ETIMEDOUT', message: `no response from ${where} through the proxy ${progress.proxy} within ${limit}`, hint: 'the proxy or the target did not answer: check that the proxy runs and may reach the target' }
+  }
   if (progress.phase === 'connecting') {
     return { code: 'ETIMEDOUT', message: `no connection to ${where} within ${limit}`, hint: 'the host does not answer: it is down, the IP is wrong, or a firewall drops the packets' }
+  }
+  if (progress.phase === 'TLS handshake') {
+    return { code: 'ETIMEDOUT', message: `connected to ${where}, but the TLS handshake did not complete within ${limit}`, hint: 'the port accepts connections but does not speak TLS (try http://), or the server is stuck' }
   }
   if (progress.phase === 'waiting for headers') {
     const connected = progress.connectMs === undefined ? '' : `connected in ${formatMs(progress.connectMs)}, but `

@@ -10,12 +10,14 @@
 import type { Connection } from 'mysql2'
 import { importDriver } from '../drivers.ts'
 import {
+  abortedError,
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
   errorCode,
   errorMessage,
   checkDuration,
+  checkOptions,
   formatMs,
   latencyFailure,
   type ProbeError,
@@ -47,6 +49,7 @@ const ERROR_HINTS: Record<string, string> = {
  * const result = await probeMysql('mysql://app:secret@db:3306/app', { query: 'select 1' })
  */
 export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  checkOptions(options)
   const url = parseUrl(dsn, ['mysql:', 'mariadb:'], 'a mysql:// or mariadb:// DSN')
   const query = checkQuery(options.query)
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
@@ -78,15 +81,20 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
       } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
     }
   } catch (caught) {
-    error = describeMysqlError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    error = abortedError(deadline) ?? describeMysqlError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
   const latencyMs = deadline.elapsed()
   if (connection) {
     const conn = connection
-    if (error) conn.destroy()
-    else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), () => conn.destroy())
+    // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
+    const destroy = (): void => {
+      conn.destroy()
+      ;(conn as unknown as { stream?: { destroy(): void } }).stream?.destroy()
+    }
+    if (error) destroy()
+    else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), destroy)
   }
 
   const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)

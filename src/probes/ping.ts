@@ -3,21 +3,28 @@
  *
  * The host is validated (a DNS name or an IP literal, nothing else) and resolved here,
  * under the deadline, before anything is spawned; the binary gets the numeric address as
- * a separate argument (no shell). The `ping` package does not expose the child process,
- * so the probe schedules the binary to end by itself before the deadline ({@link pingSchedule}).
+ * a separate argument (no shell). The `ping` package builds the arguments; the probe
+ * spawns the binary itself, under the deadline's signal, so that an aborted check kills
+ * it, and schedules it to end by itself before the deadline ({@link pingSchedule}).
  *
  * @module
  */
+import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { lookup } from 'node:dns/promises'
+import { platform } from 'node:os'
 import { delimiter, join } from 'node:path'
+import type { PingConfig } from 'ping'
 import { SetupError, TargetError } from '../errors.ts'
 import {
+  abortedError,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
   describeValue,
   checkDuration,
+  checkOptions,
+  errorMessage,
   formatMs,
   latencyFailure,
   type ProbeError,
@@ -80,6 +87,7 @@ export function pingSchedule(count: number, timeoutMs: number): { intervalSecond
  * console.log(result.ok, result.observed.avgMs, result.observed.packetLossPercent)
  */
 export async function probePing(target: string, options: PingProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<PingObserved>> {
+  checkOptions(options)
   const host = parseHost(target)
   const count = options.count ?? 3
   if (!Number.isInteger(count) || count < 1 || count > 100) throw new TargetError(`count must be a whole number from 1 to 100, got ${describeValue(count)}`)
@@ -94,26 +102,16 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
   try {
     const { address } = await Promise.race([lookup(host), deadline.aborted])
     observed.address = address
-    const { default: ping } = await import('ping')
-    const { intervalSeconds, waitSeconds } = pingSchedule(count, timeoutMs)
-    const reply = await Promise.race([
-      ping.promise.probe(address, {
-        numeric: true,
-        min_reply: count,
-        timeout: waitSeconds,
-        v6: false, // iputils `ping` handles IPv6 literals itself; `ping6` may not exist
-        extra: ['-i', String(intervalSeconds)],
-      }),
-      deadline.aborted,
-    ])
-    Object.assign(observed, parseOutput(String(reply.output ?? '')))
-    if (observed.received === 0) error = noReply(host, observed, String(reply.output ?? ''), count)
+    const { intervalSeconds, waitSeconds } = pingSchedule(count, timeoutMs - deadline.elapsed())
+    const output = await runPing(binary, address, { numeric: true, min_reply: count, timeout: waitSeconds, extra: ['-i', String(intervalSeconds)] }, deadline.signal)
+    Object.assign(observed, parseOutput(output))
+    if (observed.received === 0) error = noReply(host, observed, output, count)
   } catch (caught) {
-    error = deadline.timedOut()
+    error = abortedError(deadline) ?? (deadline.timedOut()
       ? { code: 'ETIMEDOUT', message: `no answer from ${host} within ${formatMs(timeoutMs)}`, hint: 'the name did not resolve in time, or the host does not answer ICMP' }
-      : /error while executing the ping program/.test(String(caught))
-        ? { code: 'EPINGFAILED', message: 'the ping binary could not be started', hint: 'check that `ping` is executable by this user (iputils-ping, CAP_NET_RAW)' }
-        : describeNetworkError(caught, host)
+      : (caught as { syscall?: string })?.syscall?.startsWith('spawn')
+        ? { code: 'EPINGFAILED', message: `the ping binary could not be started (${errorMessage(caught)})`, hint: 'check that `ping` is executable by this user (iputils-ping, CAP_NET_RAW)' }
+        : describeNetworkError(caught, host))
   } finally {
     deadline.clear()
   }
@@ -130,6 +128,23 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
     failures,
     ...(error && { error }),
   }
+}
+
+/**
+ * Runs the system `ping` with the arguments the `ping` package builds, under `signal`
+ * (which kills it), and returns its output. The package's own `probe()` cannot be
+ * cancelled, and sets LANG in `process.env` for everyone: we spawn it ourselves.
+ */
+async function runPing(binary: string, address: string, config: PingConfig, signal: AbortSignal): Promise<string> {
+  const { default: builders } = await import('ping/lib/builder/factory.js')
+  const args = builders.createBuilder(platform()).getCommandArguments(address, { ...config, v6: false })
+  return new Promise((resolve, reject) => {
+    // exit status 1 means "no reply": the output says what happened, so it is not an error here
+    execFile(binary, args, { signal, env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error)
+      else resolve(`${stdout}${stderr}`)
+    })
+  })
 }
 
 function noReply(host: string, observed: PingObserved, output: string, count: number): ProbeError {

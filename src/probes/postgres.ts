@@ -7,14 +7,18 @@
  *
  * @module
  */
-import type { Client } from 'pg'
+import type { Client, QueryResult } from 'pg'
+import { TargetError } from '../errors.ts'
 import {
+  abortedError,
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
+  describeValue,
   errorCode,
   errorMessage,
   checkDuration,
+  checkOptions,
   formatMs,
   latencyFailure,
   type ProbeError,
@@ -22,7 +26,7 @@ import {
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
-import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import { displayUrl, formatHostPort, isHostname, parseUrl } from '../targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 import { checkQuery, firstRows } from './query.ts'
 
@@ -43,33 +47,36 @@ const SQLSTATE_HINTS: Record<string, string> = {
  * const result = await probePostgres('postgres://app:secret@db:5432/app?sslmode=require', { query: 'select 1' })
  */
 export async function probePostgres(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  checkOptions(options)
   const url = parseUrl(dsn, ['postgres:', 'postgresql:'], 'a postgres:// DSN')
   const query = checkQuery(options.query)
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-  const where = hostPort(url, 5432)
   const observed: DatabaseObserved = { engine: 'postgres' }
 
   const { default: pg } = await import('pg')
-  const deadline = startDeadline(timeoutMs, signal)
-  const client: Client = new pg.Client({ connectionString: dsn, application_name: 'prodcheck' })
+  const client = createClient(pg, dsn)
+  const where = `${client.host?.startsWith('/') ? client.host : formatHostPort({ host: client.host || 'localhost', port: client.port || 5432 })}`
   const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream?: { destroy(): void } } }).connection
   client.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
   connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
     if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
   })
+  const deadline = startDeadline(timeoutMs, signal)
   let phase = 'connecting'
   let error: ProbeError | undefined
   try {
     await Promise.race([client.connect(), deadline.aborted])
     if (query) {
       phase = 'running the query'
-      const result = await Promise.race([client.query(query), deadline.aborted])
-      observed.rows = firstRows(result.rows)
-      observed.rowCount = result.rowCount ?? result.rows.length
+      const results: QueryResult | QueryResult[] = await Promise.race([client.query(query), deadline.aborted])
+      // several statements give one result each: the last is the answer
+      const result = Array.isArray(results) ? results.at(-1) : results
+      observed.rows = firstRows(result?.rows ?? [])
+      observed.rowCount = result?.rowCount ?? result?.rows.length ?? 0
     }
   } catch (caught) {
-    error = describePostgresError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    error = abortedError(deadline) ?? describePostgresError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
@@ -90,6 +97,23 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
     failures,
     ...(error && { error }),
   }
+}
+
+/**
+ * The pg client of a DSN, checked: pg reads the DSN (and files it names, such as
+ * `sslrootcert`) here, and query parameters may override host and port.
+ */
+function createClient(pg: typeof import('pg').default, dsn: string): Client {
+  let client: Client
+  try {
+    client = new pg.Client({ connectionString: dsn, application_name: 'prodcheck' })
+  } catch (error) {
+    throw new TargetError(`the DSN cannot be used: ${redact(errorMessage(error))} (check its parameters, e.g. the files sslrootcert, sslcert and sslkey name)`)
+  }
+  if (client.host && !client.host.startsWith('/') && !isHostname(client.host)) {
+    throw new TargetError(`the DSN names an invalid host ${describeValue(client.host)}`)
+  }
+  return client
 }
 
 function describePostgresError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {

@@ -7,12 +7,14 @@
  */
 import type { Redis } from 'ioredis'
 import {
+  abortedError,
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
   describeValue,
   errorMessage,
   checkDuration,
+  checkOptions,
   formatMs,
   latencyFailure,
   type ProbeError,
@@ -44,7 +46,11 @@ const REPLY_HINTS: Array<[RegExp, string]> = [
  * console.log(result.observed.reply)
  */
 export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
+  checkOptions(options)
   const url = parseUrl(dsn, ['redis:', 'rediss:'], 'a redis:// or rediss:// DSN')
+  if (!/^\/?\d*$/.test(url.pathname)) {
+    throw new TargetError(`${describeValue(dsn)}: the path must be a database number such as /0, got ${describeValue(url.pathname)}`)
+  }
   const [command, ...args] = parseCommand(options.query ?? 'PING')
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
@@ -78,8 +84,8 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
     observed.serverVersion = /redis_version:([^\r\n]+)/.exec(observed.reply)?.[1]
   } catch (caught) {
     // `connect()` rejects with "Connection is closed"; the event carried the real cause
-    const cause = lastError && (errorCodeOf(lastError) || (lastError as Error).name === 'ReplyError') ? lastError : caught
-    error = describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    const cause = lastError && (errorCodeOf(lastError) || /ReplyError|ParserError/.test((lastError as Error).name) || /Protocol error/.test(String(lastError))) ? lastError : caught
+    error = abortedError(deadline) ?? describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
@@ -143,10 +149,13 @@ function describeRedisError(error: unknown, where: string, phase: string, timedO
         : 'the command did not finish in time: the server may be blocked by a slow command (check SLOWLOG) or overloaded',
     }
   }
-  const message = redact(errorMessage(error))
+  const message = redact(errorMessage(error)).replace(/\s*Please report this\.?/, '')
   const replyHint = REPLY_HINTS.find(([pattern]) => pattern.test(message))
   if (replyHint || (error as { name?: string })?.name === 'ReplyError') {
     return { code: message.split(' ')[0] ?? 'ERR', message: `Redis at ${where} answered: ${message}`, ...(replyHint && { hint: replyHint[1] }) }
+  }
+  if (/Protocol error/i.test(message)) {
+    return { code: 'EPROTOCOL', message: `${where} does not speak the Redis protocol (${message})`, hint: 'check host and port, and that TLS servers are addressed as rediss://' }
   }
   if (/Connection is closed|Stream isn't writeable/i.test(message)) {
     return { code: 'ECONNCLOSED', message: `${where} closed the connection while ${phase}`, hint: 'check that the port speaks Redis (TLS needs rediss://), and the server logs' }

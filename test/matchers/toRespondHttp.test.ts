@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { getRuntime } from '../../src/runtime.ts'
 import { failureOf } from '../support/failure.ts'
 import { freePort, type Running, startHttp, startSilent } from '../support/servers.ts'
 
@@ -55,6 +56,21 @@ describe('toRespondHttp', () => {
     const message = await failureOf(expect(silent.url).toRespondHttp({ timeoutMs: 300 }))
     expect(performance.now() - started).toBeLessThan(360)
     expect(message).toMatch(/observed {2}ETIMEDOUT: connected in [\d.]+ ms, but no response from 127\.0\.0\.1:\d+ within 300 ms/)
+  })
+
+  test('uses the deadline of the environment when the check gives none, even as undefined', async () => {
+    const runtime = getRuntime()
+    runtime.timeoutMs = 250
+    try {
+      const message = await failureOf(expect(silent.url).toRespondHttp({ timeoutMs: undefined }))
+      expect(message).toMatch(/within 250 ms/)
+    } finally {
+      runtime.timeoutMs = 5000
+    }
+  })
+
+  test('rejects options that are not an object', async () => {
+    await expect(expect(`${api.url}/health`).toRespondHttp('fast' as never)).rejects.toThrow('toRespondHttp: options must be an object, got "fast"')
   })
 
   test('.not passes when the endpoint is down, and fails when it answers', async () => {

@@ -5,6 +5,7 @@ import { probeHttp } from '../../src/probes/http.ts'
 import { TargetError } from '../../src/errors.ts'
 import { timed } from '../support/failure.ts'
 import { watchHandles } from '../support/handles.ts'
+import { createSilentHost } from '../support/netns.ts'
 import { freePort, type Running, selfSignedCertificate, startGarbage, startHttp, startSilent, startTcp } from '../support/servers.ts'
 
 const servers: Running[] = []
@@ -272,6 +273,12 @@ describe('probeHttp over TLS', () => {
     expect((await probeHttp(`https://127.0.0.1:${api.port}/`, { tls: { rejectUnauthorized: false } })).ok).toBe(true)
   })
 
+  test('says the TLS handshake hung when the port accepts and stays silent', async () => {
+    const silent = await serveTcp(startSilent())
+    const result = await probeHttp(`https://127.0.0.1:${silent.port}/`, { timeoutMs: 300 })
+    expect(result.error?.message).toBe(`connected to 127.0.0.1:${silent.port}, but the TLS handshake did not complete within 300 ms`)
+  })
+
   test('reports a plain-HTTP port addressed as https', async () => {
     const api = await serve((_, res) => res.end('ok'))
     const result = await probeHttp(`https://127.0.0.1:${api.port}/`)
@@ -317,11 +324,28 @@ describe('probeHttp through a proxy', () => {
     }
   })
 
-  test('reports a proxy that refuses connections as the failure', async () => {
+  test('names the proxy when the proxy refuses connections', async () => {
     const api = await serve((_, res) => res.end('ok'))
-    const result = await probeHttp(api.url, { proxy: `http://127.0.0.1:${await freePort()}` })
+    const port = await freePort()
+    const result = await probeHttp(api.url, { proxy: `http://127.0.0.1:${port}` })
     expect(result.ok).toBe(false)
-    expect(result.error?.code).toBe('ECONNREFUSED')
+    expect(result.error).toMatchObject({ code: 'ECONNREFUSED', message: `connection refused by the proxy 127.0.0.1:${port} (for 127.0.0.1:${api.port})` })
+    expect(result.error?.hint).toMatch(/check the proxy/)
+  })
+
+  test('reads HTTP_PROXY like curl does, and rejects a value that is not a proxy URL', async () => {
+    const api = await serve((_, res) => res.end('ok'))
+    const saved = process.env.HTTP_PROXY
+    try {
+      const port = await freePort()
+      process.env.HTTP_PROXY = `127.0.0.1:${port}`
+      expect((await probeHttp(api.url)).error?.message).toBe(`connection refused by the proxy 127.0.0.1:${port} (for 127.0.0.1:${api.port})`)
+      process.env.HTTP_PROXY = 'ftp://proxy.internal'
+      await expect(probeHttp(api.url)).rejects.toThrow('HTTP_PROXY / http_proxy is set to "ftp://proxy.internal", which is not a proxy URL (e.g. http://proxy.internal:3128)')
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY
+      else process.env.HTTP_PROXY = saved
+    }
   })
 })
 
@@ -346,6 +370,13 @@ describe('probeHttp input and resources', () => {
     [{ followRedirects: -1 }, /followRedirects must be/],
     [{ timeoutMs: 0 }, /timeoutMs must be a positive number/],
     [{ proxy: 'socks5://p:1080' }, /expected a proxy URL/],
+    [{ method: 5 }, /method must be an HTTP method/],
+    [{ method: 'CONNECT' }, /method must be an HTTP method/],
+    [{ headers: 'abc' }, /headers must be an object/],
+    [{ headers: { 'x-a': 'a\u0001b' } }, /header x-a contains a line break or a control character/],
+    [{ tls: { ca: 123 } }, /tls.ca must be PEM text/],
+    [{ tls: { servername: '10.0.0.1' } }, /tls.servername must be a DNS name/],
+    [{ body: new Date() }, /body must be a string, bytes, or a plain object/],
   ])('rejects the options %j with a clear error', async (options, message) => {
     const error = await probeHttp('http://127.0.0.1:9/', options as never).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TargetError)
@@ -359,6 +390,26 @@ describe('probeHttp input and resources', () => {
     await Promise.all([probeHttp(api.url), probeHttp(silent.url, { timeoutMs: 200 }), probeHttp(`http://127.0.0.1:${await freePort()}/`)])
     await Promise.all(servers.splice(0).map((s) => s.close()))
     expect(await handles.leaked()).toEqual([])
+  })
+
+  test('accepts a Headers instance', async () => {
+    const api = await serve((req, res) => res.end(`auth=${req.headers.authorization}`))
+    const result = await probeHttp(api.url, { headers: new Headers({ authorization: 'Bearer header-token-77' }) })
+    expect(result.observed.body).toBe('auth=Bearer ***')
+  })
+
+  test('destroys a connection still being made when the caller aborts', async () => {
+    const silent = createSilentHost()
+    try {
+      const handles = watchHandles()
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(new Error('run cancelled')), 200)
+      const result = await probeHttp(`http://${silent.address}:80/`, { timeoutMs: 5000 }, controller.signal)
+      expect(result.error).toMatchObject({ code: 'EABORTED', message: expect.stringMatching(/run cancelled \(while connecting\)$/) })
+      expect(await handles.leaked()).toEqual([])
+    } finally {
+      silent.remove()
+    }
   })
 
   test('stops when the caller aborts', async () => {

@@ -68,11 +68,13 @@ describe('probeMysql against misbehaving peers', () => {
     expect((await probeMysql(`mysql://root@127.0.0.1:${await freePort()}/x`)).error?.code).toBe('ECONNREFUSED')
   })
 
-  test('accepts and never answers: fails within the deadline', async () => {
+  test('accepts and never answers: fails within the deadline, and the socket is closed', async () => {
     const silent = await startSilent()
     servers.push(silent)
+    const handles = watchHandles()
     const { value: result, ms } = await timed(() => probeMysql(`mysql://root@127.0.0.1:${silent.port}/x`, { timeoutMs: 500 }))
     expect(ms).toBeLessThan(600)
+    expect(await handles.leaked()).toEqual([])
     expect(result.error).toMatchObject({ code: 'ETIMEDOUT', message: `no answer from 127.0.0.1:${silent.port} within 500 ms while connecting` })
   })
 

@@ -52,6 +52,22 @@ describe('probePing against hosts that do not answer', () => {
     expect(await handles.leaked(50)).toEqual([])
   })
 
+  test('kills the ping process when the caller aborts', async () => {
+    const handles = watchHandles()
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('run cancelled')), 200)
+    const { value: result, ms } = await timed(() => probePing(silent.address, { count: 3, timeoutMs: 5000 }, controller.signal))
+    expect(ms).toBeLessThan(1000)
+    expect(result.error).toMatchObject({ code: 'EABORTED', message: expect.stringMatching(/run cancelled$/) })
+    expect(await handles.leaked()).toEqual([])
+  })
+
+  test('leaves LANG of the process alone', async () => {
+    const before = process.env.LANG
+    await probePing('127.0.0.1', { count: 1 })
+    expect(process.env.LANG).toBe(before)
+  })
+
   test('reports a name that does not resolve, without spawning ping', async () => {
     const result = await probePing('no-such-host.invalid')
     expect(result.error?.code).toMatch(/ENOTFOUND|EAI_AGAIN/)

@@ -66,17 +66,42 @@ describe('probePostgres against the local PostgreSQL', () => {
   })
 })
 
+describe('probePostgres and the DSN', () => {
+  test('honours host and port given as DSN parameters, and names them in messages', async () => {
+    expect((await probePostgres('postgres://postgres@127.0.0.1:1/test?host=127.0.0.1&port=5432')).ok).toBe(true)
+    const port = await freePort()
+    expect((await probePostgres(`postgres://postgres@127.0.0.1:5432/test?port=${port}`)).error?.message).toBe(`connection refused by 127.0.0.1:${port}`)
+  })
+
+  test('rejects a host parameter that is not a host', async () => {
+    await expect(probePostgres('postgres://u@h/test?host=$(id)')).rejects.toThrow(/the DSN names an invalid host "\$\(id\)"/)
+  })
+
+  test('turns an unreadable sslrootcert into a clear error', async () => {
+    await expect(probePostgres('postgres://u:Pw-Secret-9@127.0.0.1/test?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem')).rejects.toThrow(
+      /^the DSN cannot be used: .*no such file or directory.*\/nonexistent\/ca\.pem.* \(check its parameters/,
+    )
+  })
+
+  test('answers with the last result of several statements', async () => {
+    const result = await probePostgres(PG, { query: 'select 1 as a; select 2 as b' })
+    expect(result.observed.rows).toEqual([{ b: 2 }])
+  })
+})
+
 describe('probePostgres against misbehaving peers', () => {
   test('refused', async () => {
     const port = await freePort()
     expect((await probePostgres(`postgres://u@127.0.0.1:${port}/x`)).error?.code).toBe('ECONNREFUSED')
   })
 
-  test('accepts and never answers: fails within the deadline', async () => {
+  test('accepts and never answers: fails within the deadline, and the socket is closed', async () => {
     const silent = await startSilent()
     servers.push(silent)
+    const handles = watchHandles()
     const { value: result, ms } = await timed(() => probePostgres(`postgres://u:pw-123456@127.0.0.1:${silent.port}/x`, { timeoutMs: 500 }))
     expect(ms).toBeLessThan(600)
+    expect(await handles.leaked()).toEqual([])
     expect(result.error?.code).toBe('ETIMEDOUT')
     expect(result.error?.message).toBe(`no answer from 127.0.0.1:${silent.port} within 500 ms while connecting`)
   })

@@ -85,11 +85,13 @@ describe('probeRedis against misbehaving peers', () => {
     })
   })
 
-  test('accepts and never answers: fails within the deadline', async () => {
+  test('accepts and never answers: fails within the deadline, and the socket is closed', async () => {
     const silent = await startSilent()
     servers.push(silent)
+    const handles = watchHandles()
     const { value: result, ms } = await timed(() => probeRedis(`redis://127.0.0.1:${silent.port}`, { timeoutMs: 500 }))
     expect(ms).toBeLessThan(600)
+    expect(await handles.leaked()).toEqual([])
     expect(result.error).toMatchObject({ code: 'ETIMEDOUT', message: `no answer from 127.0.0.1:${silent.port} within 500 ms while connecting` })
   })
 
@@ -99,6 +101,25 @@ describe('probeRedis against misbehaving peers', () => {
     const { value: result, ms } = await timed(() => probeRedis(`redis://127.0.0.1:${garbage.port}`, { timeoutMs: 1000 }))
     expect(ms).toBeLessThan(1200)
     expect(result.ok).toBe(false)
+  })
+
+  test('speaks another protocol: says so', async () => {
+    const garbage = await startGarbage('HTTP/1.1 400 Bad Request\r\n\r\n')
+    servers.push(garbage)
+    const result = await probeRedis(`redis://127.0.0.1:${garbage.port}`, { timeoutMs: 1000 })
+    expect(result.error).toMatchObject({ code: 'EPROTOCOL', message: expect.stringMatching(/does not speak the Redis protocol/) })
+  })
+})
+
+describe('probeRedis and the DSN', () => {
+  test.each(['redis://127.0.0.1:6379/sessions', 'redis://127.0.0.1:6379/1.5'])('rejects %s: the path is a database number', async (dsn) => {
+    await expect(probeRedis(dsn)).rejects.toThrow(/the path must be a database number such as \/0/)
+  })
+
+  test('rejects a malformed %-escape in the password, without showing it', async () => {
+    const error = await probeRedis('redis://:p%zzSecret1@127.0.0.1:6379').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TargetError)
+    expect(String(error)).not.toContain('Secret1')
   })
 })
 

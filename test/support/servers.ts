@@ -30,12 +30,14 @@ export async function startHttp(handler: Handler, tls?: { key: string; cert: str
 export async function startTcp(onSocket: (socket: Socket) => void): Promise<Running> {
   const server = createTcpServer((socket) => {
     socket.on('error', () => {})
+    // read and drop what the client sends, so that its FIN is seen and the socket closes
+    socket.resume()
     onSocket(socket)
   })
   return listen(server, 'http')
 }
 
-/** A TCP server that accepts connections and never sends a byte (nor closes). */
+/** A TCP server that accepts connections and never sends a byte (nor closes first). */
 export function startSilent(): Promise<Running> {
   return startTcp(() => {})
 }

@@ -1,0 +1,197 @@
+/**
+ * TLS certificate probe: completes a handshake with `host:port` and inspects the
+ * certificate the server presents, as a client verifying it would: trust chain, validity
+ * dates, hostname, and days left before expiry. The handshake is done without rejecting,
+ * so that every problem is reported at once, with dates.
+ *
+ * @module
+ */
+import { isIP } from 'node:net'
+import { checkServerIdentity, connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls'
+import { TargetError } from '../errors.ts'
+import {
+  abortedError,
+  checkDuration,
+  checkOptions,
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  describeValue,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeOptions,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { formatHostPort, isHostname, parseHostPort } from '../targets.ts'
+
+/** Options of {@link probeCertificate}. */
+export interface CertificateProbeOptions extends ProbeOptions {
+  /** Fail when the certificate expires in fewer days than this. Default 0 (valid now). */
+  minDaysLeft?: number
+  /** Name to send (SNI) and to check the certificate against. Default: the host, when it is a name. */
+  servername?: string
+  /** Trusted CA(s), PEM, instead of Node's bundled roots (for private PKI). */
+  ca?: string | Buffer | Array<string | Buffer>
+}
+
+/** What {@link probeCertificate} observed. */
+export interface CertificateObserved {
+  host: string
+  port: number
+  servername?: string
+  /** Subject common name. */
+  subject?: string
+  /** Issuer common name (or organization). */
+  issuer?: string
+  /** Subject alternative names, e.g. `DNS:api.example.com`. */
+  altNames: string[]
+  /** ISO dates. */
+  validFrom?: string
+  validTo?: string
+  /** Whole days until expiry (negative once expired). */
+  daysLeft?: number
+  fingerprint256?: string
+  /** TLS version negotiated, e.g. `TLSv1.3`. */
+  protocol?: string
+  /** True when the chain verifies against the trusted CAs and the name matches. */
+  trusted: boolean
+  /** Why the chain is not trusted, as OpenSSL says it (e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`). */
+  chainError?: string
+}
+
+const DAY_MS = 86_400_000
+const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'])
+const CHAIN_WORDS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed root that is not trusted here',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain cannot be verified (intermediate certificates missing?)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer is not trusted here (serve the full chain, or pass its CA in `ca`)',
+  UNABLE_TO_GET_ISSUER_CERT: 'the issuer certificate could not be found (intermediate certificates missing?)',
+  CERT_REVOKED: 'the certificate is revoked',
+  CERT_SIGNATURE_FAILURE: 'the certificate signature is invalid',
+}
+
+/**
+ * Checks the certificate `host[:port]` (or an https URL) presents: trusted, valid now, for
+ * this name, and not expiring within `minDaysLeft` days.
+ *
+ * @example
+ * const result = await probeCertificate('api.example.com', { minDaysLeft: 14 })
+ * console.log(result.observed.validTo, result.observed.daysLeft)
+ */
+export async function probeCertificate(
+  target: string,
+  options: CertificateProbeOptions = {},
+  signal?: AbortSignal,
+): Promise<ProbeResult<CertificateObserved>> {
+  checkOptions(options)
+  const { host, port } = parseHostPort(target, { what: 'host[:port] or an https:// URL', defaultPort: 443, schemes: ['https:', 'tls:'] })
+  const minDaysLeft = options.minDaysLeft ?? 0
+  if (typeof minDaysLeft !== 'number' || !Number.isFinite(minDaysLeft) || minDaysLeft < 0) {
+    throw new TargetError(`minDaysLeft must be a number of days (0 or more), got ${describeValue(minDaysLeft)}`)
+  }
+  if (options.servername !== undefined && (typeof options.servername !== 'string' || !isHostname(options.servername) || isIP(options.servername))) {
+    throw new TargetError(`servername must be a DNS name, got ${describeValue(options.servername)}`)
+  }
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const servername = options.servername ?? (isIP(host) ? undefined : host)
+  const where = formatHostPort({ host, port })
+  const observed: CertificateObserved = { host, port, servername, altNames: [], trusted: false }
+
+  const deadline = startDeadline(timeoutMs, signal)
+  let socket: TLSSocket | undefined
+  let certificate: DetailedPeerCertificate | undefined
+  let error: ProbeError | undefined
+  let connected = false
+  try {
+    await Promise.race([
+      new Promise<void>((resolve, reject) => {
+        socket = connect({ host, port, servername, ca: options.ca, rejectUnauthorized: false })
+        socket.once('connect', () => (connected = true))
+        socket.once('secureConnect', () => resolve())
+        socket.once('error', reject)
+      }),
+      deadline.aborted,
+    ])
+    const tls = socket as TLSSocket
+    certificate = tls.getPeerCertificate(true)
+    observed.protocol = tls.getProtocol() ?? undefined
+    observed.trusted = tls.authorized
+    if (!tls.authorized && tls.authorizationError) observed.chainError = String(tls.authorizationError)
+  } catch (caught) {
+    error =
+      abortedError(deadline) ??
+      (deadline.timedOut()
+        ? connected
+          ? { code: 'ETIMEDOUT', message: `connected to ${where}, but no TLS handshake within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not complete TLS: is it a plain-text port, or is the server stuck?' }
+          : { code: 'ETIMEDOUT', message: `no connection to ${where} within ${formatMs(timeoutMs)}`, hint: 'the host does not answer: it is down, the address is wrong, or a firewall drops the packets' }
+        : describeNetworkError(caught, where))
+  } finally {
+    deadline.clear()
+    socket?.on('error', () => {})
+    socket?.destroy()
+  }
+  const latencyMs = deadline.elapsed()
+  if (!error && (!certificate || Object.keys(certificate).length === 0)) {
+    error = { code: 'ENOCERT', message: `${where} completed the handshake without presenting a certificate`, hint: 'the server may use PSK or anonymous TLS; it cannot be verified' }
+  }
+  const failures = error || !certificate ? [] : [...inspect(certificate, observed, servername ?? host, minDaysLeft), ...latencyFailure(latencyMs, maxLatencyMs)]
+  if (failures.length > 0) observed.trusted = false
+  return {
+    ok: !error && failures.length === 0,
+    target: where,
+    latencyMs,
+    summary: error ? `${error.code}: ${error.message}` : describeCertificate(observed),
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+/** Fills `observed` from the certificate and returns every problem found, each with its dates. */
+function inspect(certificate: DetailedPeerCertificate, observed: CertificateObserved, name: string, minDaysLeft: number): string[] {
+  const now = Date.now()
+  const validFrom = new Date(certificate.valid_from)
+  const validTo = new Date(certificate.valid_to)
+  observed.subject = firstOf(certificate.subject?.CN ?? certificate.subject?.O)
+  observed.issuer = firstOf(certificate.issuer?.CN ?? certificate.issuer?.O)
+  observed.altNames = (certificate.subjectaltname ?? '').split(', ').filter(Boolean)
+  observed.validFrom = validFrom.toISOString()
+  observed.validTo = validTo.toISOString()
+  observed.daysLeft = Math.floor((validTo.getTime() - now) / DAY_MS)
+  observed.fingerprint256 = certificate.fingerprint256
+
+  const problems: string[] = []
+  if (validTo.getTime() <= now) {
+    problems.push(`expired on ${day(validTo)}, ${Math.ceil((now - validTo.getTime()) / DAY_MS)} day(s) ago: renew it`)
+  } else if (validFrom.getTime() > now) {
+    problems.push(`not valid before ${day(validFrom)}, in ${Math.ceil((validFrom.getTime() - now) / DAY_MS)} day(s): check its notBefore date and the clocks`)
+  } else if (observed.daysLeft < minDaysLeft) {
+    problems.push(`expires on ${day(validTo)}, in ${observed.daysLeft} day(s): fewer than the ${minDaysLeft} asked, renew it`)
+  }
+  if (observed.chainError && !DATE_ERRORS.has(observed.chainError) && observed.chainError !== 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    problems.push(`not trusted: ${CHAIN_WORDS[observed.chainError] ?? 'the chain does not verify'} (${observed.chainError})`)
+  }
+  const mismatch = checkServerIdentity(name, certificate)
+  if (mismatch) {
+    problems.push(`not valid for ${name}: it covers ${observed.altNames.join(', ') || `CN=${observed.subject ?? '?'}`}`)
+  }
+  return problems
+}
+
+function firstOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+function describeCertificate(observed: CertificateObserved): string {
+  const subject = observed.subject ? `CN=${observed.subject}` : 'certificate'
+  const days = observed.daysLeft ?? 0
+  const until = !observed.validTo ? '' : days < 0 ? `expired ${observed.validTo.slice(0, 10)} (${-days} day(s) ago)` : `valid until ${observed.validTo.slice(0, 10)} (${days} day(s) left)`
+  return `${subject} ${until}, issued by ${observed.issuer ?? '?'}`.replace(/ +/g, ' ')
+}
+
+function day(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')
+}

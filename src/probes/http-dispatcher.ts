@@ -1,0 +1,125 @@
+/**
+ * The undici dispatcher of one HTTP check: direct, through the `proxy` option, or
+ * through `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`. Direct connections go through our own
+ * connector, which
+ * - tells the phases apart (TCP connect, TLS handshake), so that a timeout says which one
+ *   hung and a successful check reports its connect time;
+ * - destroys a connection still being made when the check is aborted (undici's own
+ *   connector would let it run to its connect timeout).
+ *
+ * @module
+ */
+import { isIP, type Socket, connect as tcpConnect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import type { buildConnector, Dispatcher } from 'undici'
+import { TargetError } from '../errors.ts'
+import { describeValue } from '../probe.ts'
+import { registerUrlSecrets } from '../redact.ts'
+import type { CheckedRequest } from './http-options.ts'
+
+/** Where an exchange stands, for timeout and error messages. */
+export interface HttpProgress {
+  phase: 'connecting' | 'TLS handshake' | 'waiting for headers' | 'reading body'
+  /** True once the current connection was made by our connector (not through a proxy). */
+  direct: boolean
+  /** The proxy in use, `host:port`, when there is one. */
+  proxy?: string
+  /** TCP + TLS time of the last connection. */
+  connectMs?: number
+  status?: number
+  bytes: number
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
+
+/**
+ * Creates the dispatcher of one check; the caller destroys it when the check ends.
+ *
+ * @example
+ * const dispatcher = createDispatcher(await import('undici'), request, 5000, progress, deadline.signal)
+ */
+export function createDispatcher(
+  undici: typeof import('undici'),
+  request: CheckedRequest,
+  target: URL,
+  timeoutMs: number,
+  progress: HttpProgress,
+  signal: AbortSignal,
+): Dispatcher {
+  // our deadline ends the exchange; undici's own timers only back it up
+  const timers = { headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000, connections: 1, pipelining: 0 }
+  const connect = connector(request.tls, progress, signal)
+  if (request.proxy !== undefined) {
+    registerUrlSecrets(request.proxy)
+    progress.proxy = new URL(request.proxy).host
+    return new undici.ProxyAgent({ uri: request.proxy, requestTls: request.tls, ...timers })
+  }
+  const env = environmentProxies()
+  if (env) {
+    const proxy = target.protocol === 'https:' ? (env.httpsProxy ?? env.httpProxy) : env.httpProxy
+    if (proxy) progress.proxy = new URL(proxy).host
+    return new undici.EnvHttpProxyAgent({ ...env, connect, requestTls: request.tls, ...timers })
+  }
+  return new undici.Agent({ connect, ...timers })
+}
+
+/** HTTP(S)_PROXY from the environment, normalized like curl does (`proxy:3128` means `http://proxy:3128`). */
+function environmentProxies(): { httpProxy?: string; httpsProxy?: string } | undefined {
+  const read = (upper: (typeof PROXY_VARIABLES)[number], lower: (typeof PROXY_VARIABLES)[number]): string | undefined => {
+    const value = process.env[upper] || process.env[lower]
+    if (!value) return undefined
+    const normalized = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`
+    try {
+      const url = new URL(normalized)
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+    } catch {
+      throw new TargetError(`${upper} / ${lower} is set to ${describeValue(value)}, which is not a proxy URL (e.g. http://proxy.internal:3128)`)
+    }
+    registerUrlSecrets(normalized)
+    return normalized
+  }
+  const httpProxy = read('HTTP_PROXY', 'http_proxy')
+  const httpsProxy = read('HTTPS_PROXY', 'https_proxy')
+  if (!httpProxy && !httpsProxy) return undefined
+  return { ...(httpProxy && { httpProxy }), ...(httpsProxy && { httpsProxy }) }
+}
+
+function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: AbortSignal): buildConnector.connector {
+  return (options, callback) => {
+    progress.direct = true
+    progress.phase = 'connecting'
+    const started = performance.now()
+    const host = options.hostname.replace(/^\[|\]$/g, '')
+    const secure = options.protocol === 'https:'
+    const port = Number(options.port) || (secure ? 443 : 80)
+    let settled = false
+    let socket: Socket
+    const settle = (error: Error | null): void => {
+      if (settled) return
+      settled = true
+      signal.removeEventListener('abort', abort)
+      if (error) {
+        socket.destroy()
+        callback(error, null)
+      } else {
+        progress.connectMs = performance.now() - started
+        progress.phase = 'waiting for headers'
+        callback(null, socket)
+      }
+    }
+    const abort = (): void => settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+    if (secure) {
+      const servername = tls.servername ?? options.servername ?? (isIP(host) ? undefined : host)
+      socket = tlsConnect({ host, port, servername, ALPNProtocols: ['http/1.1'], ...tls })
+      socket.once('connect', () => (progress.phase = 'TLS handshake'))
+      socket.once('secureConnect', () => settle(null))
+    } else {
+      socket = tcpConnect({ host, port })
+      socket.once('connect', () => settle(null))
+    }
+    socket.setNoDelay(true)
+    socket.once('error', (error) => settle(error))
+    if (signal.aborted) abort()
+    else signal.addEventListener('abort', abort, { once: true })
+  }
+}

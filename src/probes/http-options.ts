@@ -1,0 +1,203 @@
+/**
+ * The options of the HTTP probe, and their validation: every option is checked before
+ * anything is sent, so that bad input is a clear {@link TargetError}, never a request
+ * with mangled headers nor a failed check that `.not` would turn into a pass.
+ *
+ * @module
+ */
+import { isIP } from 'node:net'
+import { TargetError } from '../errors.ts'
+import type { ProbeOptions } from '../probe.ts'
+import { checkOptions, describeValue } from '../probe.ts'
+import { isSecretName, registerSecret } from '../redact.ts'
+import { isHostname, parseUrl } from '../targets.ts'
+
+/** A status class such as `'2xx'`. */
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
+
+/** Expected status: a code, a class, or a list of either. */
+export type StatusExpectation = number | StatusClass | ReadonlyArray<number | StatusClass>
+
+/** TLS settings of an HTTPS check. */
+export interface HttpTlsOptions {
+  /** Verify the server certificate (default true). */
+  rejectUnauthorized?: boolean
+  /** Trusted CA(s), PEM, instead of Node's bundled roots. */
+  ca?: string | Buffer | Array<string | Buffer>
+  /** Name sent in SNI and checked against the certificate (default: the URL's host). */
+  servername?: string
+}
+
+/** Options of `probeHttp`: the request, the expectations on the response, and transport settings. */
+export interface HttpProbeOptions extends ProbeOptions {
+  /** Request method. Default `GET`. */
+  method?: string
+  /** Request headers. Values of secret-looking names (`Authorization`, `*-Token`, `*-Key`) are never printed. */
+  headers?: Record<string, string | number> | Headers
+  /** Request body: a string, bytes, or a plain object / array sent as JSON. */
+  body?: string | Uint8Array | Record<string, unknown> | unknown[]
+  /** Expected status. Default `'2xx'` (after redirects). */
+  status?: StatusExpectation
+  /** Text(s) the response body must contain. */
+  bodyIncludes?: string | readonly string[]
+  /** Pattern the response body must match. */
+  bodyMatches?: RegExp
+  /** Partial deep match of the JSON body; RegExp values match strings. */
+  json?: unknown
+  /** Response headers to check (names case-insensitive): exact string or RegExp. */
+  headersMatch?: Record<string, string | RegExp>
+  /** Follow redirects: `true` (default, at most 10), `false`, or the maximum number. */
+  followRedirects?: boolean | number
+  /** TLS settings. */
+  tls?: HttpTlsOptions
+  /** Proxy URL for this check. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment. */
+  proxy?: string
+  /** How much of the body to keep for the checks above. Default 1 MiB; the rest is read and discarded. */
+  maxBodyBytes?: number
+}
+
+/** Default cap on the body kept in memory: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+/** Default maximum number of redirects followed. */
+export const DEFAULT_MAX_REDIRECTS = 10
+
+/** The request, validated. */
+export interface CheckedRequest {
+  method: string
+  headers: Record<string, string>
+  body: string | Uint8Array | undefined
+  maxRedirects: number
+  maxBodyBytes: number
+  tls: HttpTlsOptions
+  proxy?: string
+}
+
+/** The expectations, validated. */
+export interface Expectations {
+  status: ReadonlyArray<number | StatusClass>
+  bodyIncludes: readonly string[]
+  bodyMatches?: RegExp
+  json?: unknown
+  hasJson: boolean
+  headersMatch: Array<[string, string | RegExp]>
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// field values may hold visible characters, spaces and tabs, nothing else below 0x20
+const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/
+
+/**
+ * Validates the request part of the options and prepares headers (basic auth from the
+ * URL's userinfo, JSON bodies). Secret header values are registered for redaction.
+ *
+ * @example
+ * checkRequest(new URL('https://u:p@api/x'), { method: 'post', body: { a: 1 } }).headers
+ * // { authorization: 'Basic dTpw', 'content-type': 'application/json' }
+ */
+export function checkRequest(url: URL, options: HttpProbeOptions): CheckedRequest {
+  checkOptions(options)
+  if (options.method !== undefined && (typeof options.method !== 'string' || !TOKEN.test(options.method) || /^connect$/i.test(options.method))) {
+    throw new TargetError(`method must be an HTTP method such as "GET", "HEAD" or "POST", got ${describeValue(options.method)}`)
+  }
+  const method = (options.method ?? 'GET').toUpperCase()
+  const headers: Record<string, string> = {}
+  for (const [name, value] of headerEntries(options.headers)) {
+    if (!TOKEN.test(name)) throw new TargetError(`header name ${describeValue(name)} is not a valid HTTP header name`)
+    if (typeof value !== 'string' && typeof value !== 'number') throw new TargetError(`header ${name} must be a string, got ${describeValue(value)}`)
+    const text = String(value)
+    if (BAD_HEADER_VALUE.test(text)) throw new TargetError(`header ${name} contains a line break or a control character: header values must be one line of text`)
+    if (isSecretName(name)) registerSecret(text.replace(/^(Bearer|Basic|Token|ApiKey)\s+/i, ''))
+    headers[name.toLowerCase()] = text
+  }
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username)
+    const password = decodeURIComponent(url.password)
+    registerSecret(password)
+    const basic = Buffer.from(`${user}:${password}`).toString('base64')
+    registerSecret(basic)
+    headers.authorization ??= `Basic ${basic}`
+  }
+  let body: string | Uint8Array | undefined
+  if (typeof options.body === 'string' || options.body instanceof Uint8Array) body = options.body
+  else if (options.body !== undefined) {
+    if (!Array.isArray(options.body) && !isPlainObject(options.body)) {
+      throw new TargetError(`body must be a string, bytes, or a plain object / array to send as JSON; got ${describeValue(options.body)}`)
+    }
+    body = JSON.stringify(options.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  const follow = options.followRedirects ?? true
+  if (typeof follow !== 'boolean' && !(Number.isInteger(follow) && follow >= 0 && follow <= 100)) {
+    throw new TargetError(`followRedirects must be true, false or a number of redirects (0-100), got ${describeValue(follow)}`)
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new TargetError(`maxBodyBytes must be a whole number of bytes, got ${describeValue(maxBodyBytes)}`)
+  if (options.proxy !== undefined) parseUrl(options.proxy, ['http:', 'https:'], 'a proxy URL such as http://proxy:3128')
+  return {
+    method,
+    headers,
+    body,
+    maxRedirects: follow === true ? DEFAULT_MAX_REDIRECTS : follow === false ? 0 : follow,
+    maxBodyBytes,
+    tls: checkTls(options.tls),
+    ...(options.proxy !== undefined && { proxy: options.proxy }),
+  }
+}
+
+/**
+ * Validates the expectation part of the options.
+ *
+ * @example
+ * checkExpectations({ status: [200, '3xx'] }).status // [200, '3xx']
+ */
+export function checkExpectations(options: HttpProbeOptions): Expectations {
+  const status = options.status === undefined ? ['2xx' as const] : Array.isArray(options.status) ? options.status : [options.status as number | StatusClass]
+  if (status.length === 0) throw new TargetError('status must not be an empty list')
+  for (const s of status) {
+    const valid = (typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599) || (typeof s === 'string' && /^[1-5]xx$/.test(s))
+    if (!valid) throw new TargetError(`status must be a code (100-599), a class like '2xx', or a list of them; got ${describeValue(s)}`)
+  }
+  const includes = options.bodyIncludes === undefined ? [] : Array.isArray(options.bodyIncludes) ? options.bodyIncludes : [options.bodyIncludes]
+  for (const text of includes) if (typeof text !== 'string') throw new TargetError(`bodyIncludes must be a string or a list of strings, got ${describeValue(text)}`)
+  if (options.bodyMatches !== undefined && !(options.bodyMatches instanceof RegExp)) {
+    throw new TargetError(`bodyMatches must be a RegExp, got ${describeValue(options.bodyMatches)}`)
+  }
+  if (options.headersMatch !== undefined && !isPlainObject(options.headersMatch)) {
+    throw new TargetError(`headersMatch must be an object of header name → string or RegExp, got ${describeValue(options.headersMatch)}`)
+  }
+  const headersMatch = Object.entries(options.headersMatch ?? {}).map(([name, want]): [string, string | RegExp] => {
+    if (typeof want !== 'string' && !(want instanceof RegExp)) throw new TargetError(`headersMatch.${name} must be a string or a RegExp, got ${describeValue(want)}`)
+    return [name.toLowerCase(), want]
+  })
+  return { status, bodyIncludes: includes as string[], bodyMatches: options.bodyMatches, json: options.json, hasJson: options.json !== undefined, headersMatch }
+}
+
+function headerEntries(headers: unknown): Array<[string, unknown]> {
+  if (headers === undefined) return []
+  if (headers instanceof Headers) return [...headers.entries()]
+  if (!isPlainObject(headers)) throw new TargetError(`headers must be an object of name → value, got ${describeValue(headers)}`)
+  return Object.entries(headers as Record<string, unknown>)
+}
+
+function checkTls(tls: unknown): HttpTlsOptions {
+  if (tls === undefined) return {}
+  if (!isPlainObject(tls)) throw new TargetError(`tls must be an object ({ rejectUnauthorized, ca, servername }), got ${describeValue(tls)}`)
+  const { rejectUnauthorized, ca, servername } = tls as HttpTlsOptions
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
+  const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value)
+  if (ca !== undefined && !(pem(ca) || (Array.isArray(ca) && ca.every(pem)))) throw new TargetError(`tls.ca must be PEM text, a Buffer, or a list of them; got ${describeValue(ca)}`)
+  if (servername !== undefined && (typeof servername !== 'string' || isIP(servername) || !isHostname(servername))) {
+    throw new TargetError(`tls.servername must be a DNS name, got ${describeValue(servername)}`)
+  }
+  return {
+    ...(rejectUnauthorized !== undefined && { rejectUnauthorized }),
+    ...(ca !== undefined && { ca }),
+    ...(servername !== undefined && { servername }),
+  }
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}

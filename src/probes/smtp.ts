@@ -1,0 +1,161 @@
+/**
+ * SMTP probe, on nodemailer's SMTP connection (what `transporter.verify()` does):
+ * connect (TLS for `smtps://`), read the greeting, EHLO, STARTTLS when the server offers
+ * it, AUTH when credentials are given, QUIT. Never sends a mail.
+ *
+ * @module
+ */
+import type SMTPConnection from 'nodemailer/lib/smtp-connection'
+import { TargetError } from '../errors.ts'
+import {
+  abortedError,
+  checkDuration,
+  checkOptions,
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  describeValue,
+  errorCode,
+  errorMessage,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeOptions,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { redact, registerSecret } from '../redact.ts'
+import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
+
+/** Options of {@link probeSmtp}. */
+export interface SmtpProbeOptions extends ProbeOptions {
+  /** Credentials; by default the user and password of the URL. */
+  auth?: { user: string; pass: string }
+  /** Fail unless the session is encrypted (`smtps://`, or STARTTLS offered and used). */
+  requireTls?: boolean
+  /** TLS settings: `rejectUnauthorized` (default true), `ca` (PEM), `servername`. */
+  tls?: { rejectUnauthorized?: boolean; ca?: string | Buffer | Array<string | Buffer>; servername?: string }
+}
+
+/** What {@link probeSmtp} observed. */
+export interface SmtpObserved {
+  host: string
+  port: number
+  /** True when the session was encrypted (implicit TLS or STARTTLS). */
+  secure: boolean
+  /** True when AUTH succeeded. */
+  authenticated: boolean
+}
+
+const HINTS: Record<string, string> = {
+  EAUTH: 'the server rejected the credentials: check user and password (or app password / API key) of the DSN',
+  ETLS: 'TLS failed: check the certificate of the server (or pass its CA in tls.ca), and that the port speaks STARTTLS / implicit TLS as the scheme says',
+  EPROTOCOL: 'the server does not speak SMTP as expected on this port: check host and port (465 is smtps://, 587 and 25 are smtp://)',
+  ECONNECTION: 'the server closed or refused the session: check its logs and its limits for this client',
+}
+
+/**
+ * Connects to an SMTP server and checks that it greets, negotiates TLS and accepts the
+ * credentials; never sends a mail.
+ *
+ * @example
+ * const result = await probeSmtp('smtp://app:secret@mail.internal:587', { requireTls: true })
+ * console.log(result.ok, result.observed.secure)
+ */
+export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<SmtpObserved>> {
+  checkOptions(options)
+  const url = parseUrl(target, ['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL')
+  const secure = url.protocol === 'smtps:'
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const port = url.port ? Number(url.port) : secure ? 465 : 587
+  const auth = checkAuth(options.auth ?? (url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined))
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const where = formatHostPort({ host, port })
+  const observed: SmtpObserved = { host, port, secure, authenticated: false }
+
+  const { default: Connection } = await import('nodemailer/lib/smtp-connection')
+  const deadline = startDeadline(timeoutMs, signal)
+  const connection: SMTPConnection = new Connection({
+    host,
+    port,
+    secure,
+    requireTLS: Boolean(options.requireTls) && !secure,
+    opportunisticTLS: !options.requireTls,
+    connectionTimeout: timeoutMs + 1000,
+    greetingTimeout: timeoutMs + 1000,
+    socketTimeout: timeoutMs + 1000,
+    tls: { ...options.tls },
+    logger: false,
+    allowInternalNetworkInterfaces: true,
+  })
+  let phase = 'connecting'
+  let error: ProbeError | undefined
+  const failed = new Promise<never>((_, reject) => connection.on('error', reject))
+  failed.catch(() => {})
+  try {
+    await Promise.race([new Promise<void>((resolve) => connection.connect(() => resolve())), failed, deadline.aborted])
+    observed.secure = connection.secure
+    if (options.requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
+    if (auth) {
+      phase = 'authenticating'
+      await Promise.race([new Promise<void>((resolve, reject) => connection.login(auth, (err) => (err ? reject(err) : resolve()))), failed, deadline.aborted])
+      observed.authenticated = true
+    }
+  } catch (caught) {
+    error = abortedError(deadline) ?? describeSmtpError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+  } finally {
+    deadline.clear()
+  }
+  const latencyMs = deadline.elapsed()
+  if (error) connection.close()
+  else connection.quit()
+
+  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
+  const how = [observed.secure ? (secure ? 'TLS' : 'STARTTLS') : 'plain text', observed.authenticated ? 'authenticated' : 'no AUTH'].join(', ')
+  return {
+    ok: !error && failures.length === 0,
+    target: displayUrl(url),
+    latencyMs,
+    summary: error ? `${error.code}: ${error.message}` : `SMTP server at ${where} accepted the session (${how})`,
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+function checkAuth(auth: unknown): { user: string; pass: string } | undefined {
+  if (auth === undefined) return undefined
+  const { user, pass } = (auth ?? {}) as { user?: unknown; pass?: unknown }
+  if (typeof user !== 'string' || user === '' || typeof pass !== 'string') {
+    throw new TargetError(`auth must be { user: string, pass: string }, got ${describeValue(auth)}`)
+  }
+  registerSecret(pass)
+  return { user, pass }
+}
+
+function describeSmtpError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
+  if (timedOutAfter !== undefined) {
+    return {
+      code: 'ETIMEDOUT',
+      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
+      hint: 'the server did not greet or answer in time: is it overloaded, is this port SMTP (465 needs smtps://), or does a firewall drop the packets?',
+    }
+  }
+  const { response, responseCode, originalCode, command } = (error ?? {}) as { response?: unknown; responseCode?: number; originalCode?: string; command?: string }
+  // nodemailer re-labels socket and TLS errors (ESOCKET, ETLS) and keeps the system code aside
+  if (originalCode) return describeNetworkError(Object.assign(new Error(errorMessage(error)), { code: originalCode }), where)
+  const code = errorCode(error)
+  if (code === 'ENOTLS' || (code === 'ETLS' && command === 'STARTTLS' && (responseCode ?? 0) >= 500)) {
+    return {
+      code: 'ENOTLS',
+      message: `${where} does not offer STARTTLS${responseCode ? ` (it answered ${redact(String(response).trim())})` : ''}, and requireTls is set`,
+      hint: 'enable STARTTLS on the server, use smtps:// if it speaks implicit TLS, or drop requireTls if plain text is acceptable',
+    }
+  }
+  if (code in HINTS) {
+    const reply = typeof response === 'string' && response ? redact(response.trim()) : ''
+    const text = code === 'EAUTH' ? `authentication failed: ${reply || redact(errorMessage(error))}` : redact(errorMessage(error))
+    return { code, message: `SMTP at ${where}: ${text}`, hint: HINTS[code] }
+  }
+  return describeNetworkError(error, where)
+}
