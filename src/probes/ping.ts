@@ -56,6 +56,8 @@ export interface PingObserved {
   maxMs?: number
 }
 
+const PING_BUILDER = 'ping/lib/builder/factory.js'
+
 /** Seconds between echo requests, at most (less when many must fit in a short deadline). */
 const MAX_INTERVAL_SECONDS = 0.2
 /** iputils refuses intervals under 2 ms to non-root users. */
@@ -136,7 +138,8 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
  * cancelled, and sets LANG in `process.env` for everyone: we spawn it ourselves.
  */
 async function runPing(binary: string, address: string, config: PingConfig, signal: AbortSignal): Promise<string> {
-  const { default: builders } = await import('ping/lib/builder/factory.js')
+  // the package's argument builder (lib/builder/factory.js), which @types/ping does not declare
+  const { default: builders } = (await import(PING_BUILDER)) as { default: { createBuilder(platform: string): { getCommandArguments(target: string, config: PingConfig): string[] } } }
   const args = builders.createBuilder(platform()).getCommandArguments(address, { ...config, v6: false })
   return new Promise((resolve, reject) => {
     // exit status 1 means "no reply": the output says what happened, so it is not an error here
