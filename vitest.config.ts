@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { defineProdProject } from './src/config.ts'
 
@@ -17,8 +18,13 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
-      // this repository's own healthchecks, against the local services (and a demo API)
-      { ...prod, test: { ...prod.test, globalSetup: ['./test/fixtures/demo-api.ts'] } },
+      // this repository's own healthchecks, against the local services and demo servers;
+      // `prodcheck` resolves to the sources, so that no build is needed to run them
+      {
+        ...prod,
+        resolve: { alias: [{ find: /^prodcheck$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }] },
+        test: { ...prod.test, globalSetup: ['./test/fixtures/demo-environment.ts'] },
+      },
     ],
   },
 })

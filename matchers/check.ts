@@ -56,21 +56,55 @@ export interface CheckSpec<Observed> {
  */
 export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpec<Observed>): Promise<MatcherResult> {
   const runtime = getRuntime()
-  const task = runtime.currentTask.getStore() ?? asTask(context.task)
+  const task = currentTask(context)
   const testSignal = task?.context?.signal
   const signal = testSignal ? AbortSignal.any([runtime.lifetime.signal, testSignal]) : runtime.lifetime.signal
   let result: ProbeResult<Observed>
   try {
     result = await spec.probe(signal, runtime.timeoutMs)
   } catch (error) {
-    if (error instanceof TargetError || error instanceof SetupError) {
-      // a clean error at the call site of the matcher: no frames from inside prodcheck or a driver
-      const clean = new (error.constructor as new (message: string) => Error)(`${spec.matcher}: ${error.message}`)
-      Error.captureStackTrace(clean, runCheck)
-      throw clean
-    }
-    throw error
+    throw cleanError(error, spec.matcher, runCheck)
   }
+  return conclude(context, task, spec, result)
+}
+
+/** How a synchronous matcher (no network: environment, versions) describes its check. */
+export interface SyncCheckSpec<Observed> extends Omit<CheckSpec<Observed>, 'probe'> {
+  inspect: () => ProbeResult<Observed>
+}
+
+/**
+ * {@link runCheck} for checks that need no network and no deadline; synchronous, so that
+ * forgetting `await` cannot make them pass silently.
+ *
+ * @example
+ * export function toHaveEnv(this: MatcherContext, env: unknown, spec: EnvSpec) {
+ *   return runCheckSync(this, { matcher: 'toHaveEnv', expected: '…', inspect: () => probeEnv(env, spec) })
+ * }
+ */
+export function runCheckSync<Observed>(context: MatcherContext, spec: SyncCheckSpec<Observed>): MatcherResult {
+  let result: ProbeResult<Observed>
+  try {
+    result = spec.inspect()
+  } catch (error) {
+    throw cleanError(error, spec.matcher, runCheckSync)
+  }
+  return conclude(context, currentTask(context), spec, result)
+}
+
+function currentTask(context: MatcherContext): CheckTask | undefined {
+  return getRuntime().currentTask.getStore() ?? asTask(context.task)
+}
+
+/** Bad input or a missing driver, re-thrown at the call site of the matcher: no frames from inside prodcheck or a driver. */
+function cleanError(error: unknown, matcher: string, above: (...args: never[]) => unknown): unknown {
+  if (!(error instanceof TargetError || error instanceof SetupError)) return error
+  const clean = new (error.constructor as new (message: string) => Error)(`${matcher}: ${error.message}`)
+  Error.captureStackTrace(clean, above)
+  return clean
+}
+
+function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined, spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>): MatcherResult {
   if (task) record(task, spec.matcher, result)
   const isNot = Boolean(context.isNot)
   return {

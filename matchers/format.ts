@@ -35,16 +35,19 @@ const LABEL_WIDTH = 9
  */
 export function formatMessage({ matcher, isNot, expected, result, details = [] }: MessageParts): string {
   const lines: Array<[string, string]> = []
+  // checks that touch no network (environment, versions) take no time worth showing
+  const timed = result.latencyMs > 0
+  const took = timed ? ` in ${formatMs(result.latencyMs)}` : ''
   if (isNot) {
     lines.push(['expected', `not: ${expected}`])
-    lines.push(['observed', `${result.summary} in ${formatMs(result.latencyMs)}: every expectation held`])
+    lines.push(['observed', `${result.summary}${took}: every expectation held`])
   } else {
     lines.push(['expected', expected])
     if (result.error) {
-      lines.push(['observed', `${result.summary} (after ${formatMs(result.latencyMs)})`])
+      lines.push(['observed', `${result.summary}${timed ? ` (after ${formatMs(result.latencyMs)})` : ''}`])
       if (result.error.hint) lines.push(['fix', result.error.hint])
     } else {
-      lines.push(['observed', `${result.summary} in ${formatMs(result.latencyMs)}`])
+      lines.push(['observed', `${result.summary}${took}`])
       for (const failure of result.failures) lines.push(['failed', failure])
     }
   }

@@ -3,9 +3,16 @@
  *
  * @module
  */
+import { toAcceptMail } from './toAcceptMail.ts'
+import { toAcceptTcp } from './toAcceptTcp.ts'
 import { toBePingable } from './toBePingable.ts'
+import { toConnectToBroker } from './toConnectToBroker.ts'
 import { toConnectToDatabase } from './toConnectToDatabase.ts'
+import { toHaveEnv } from './toHaveEnv.ts'
+import { toHaveValidCertificate } from './toHaveValidCertificate.ts'
+import { toResolveDns } from './toResolveDns.ts'
 import { toRespondHttp } from './toRespondHttp.ts'
+import { toSatisfyVersion } from './toSatisfyVersion.ts'
 
 /**
  * Every prodcheck matcher, keyed by name.
@@ -14,4 +21,15 @@ import { toRespondHttp } from './toRespondHttp.ts'
  * import { expect } from 'vitest'
  * expect.extend(matchers)
  */
-export const matchers = { toRespondHttp, toBePingable, toConnectToDatabase }
+export const matchers = {
+  toRespondHttp,
+  toBePingable,
+  toConnectToDatabase,
+  toAcceptTcp,
+  toResolveDns,
+  toHaveValidCertificate,
+  toAcceptMail,
+  toConnectToBroker,
+  toHaveEnv,
+  toSatisfyVersion,
+}

@@ -1,27 +1,25 @@
-// Can this host reach its databases and cache, with its credentials? Each DSN comes from
-// the environment, as the application reads it; the defaults are the local services.
+// Can this host reach its databases and cache, with its credentials?
 import { expect, test } from 'vitest'
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+import { probeDatabase } from 'prodcheck'
 
 test('postgres accepts connections', { tags: ['smoke'] }, async () => {
-  await expect(DATABASE_URL).toConnectToDatabase({ maxLatencyMs: 1000 })
+  await expect(process.env.DATABASE_URL).toConnectToDatabase({ maxLatencyMs: 1000 })
 })
 
-test('postgres answers queries', { tags: ['diagnostic'] }, async () => {
-  await expect(DATABASE_URL).toConnectToDatabase({ query: 'select 1' })
+test('postgres answers queries, and is a supported version', { tags: ['diagnostic'] }, async () => {
+  await expect(process.env.DATABASE_URL).toConnectToDatabase({ query: 'select 1' })
+  const { observed } = await probeDatabase(process.env.DATABASE_URL)
+  expect(observed.serverVersion).toSatisfyVersion('>=13')
 })
 
 test('mariadb answers queries', { tags: ['smoke'] }, async () => {
-  await expect(MYSQL_URL).toConnectToDatabase({ query: 'select 1' })
+  await expect(process.env.MYSQL_URL).toConnectToDatabase({ query: 'select 1' })
 })
 
 test('redis answers PING', { tags: ['smoke'] }, async () => {
-  await expect(REDIS_URL).toConnectToDatabase()
+  await expect(process.env.REDIS_URL).toConnectToDatabase()
 })
 
 test('redis reports its version', { tags: ['diagnostic'] }, async () => {
-  await expect(REDIS_URL).toConnectToDatabase({ query: 'INFO server' })
+  await expect(process.env.REDIS_URL).toConnectToDatabase({ query: 'INFO server' })
 })

@@ -165,7 +165,7 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
 
   const problems: string[] = []
   if (validTo.getTime() <= now) {
-    problems.push(`expired on ${day(validTo)}, ${Math.ceil((now - validTo.getTime()) / DAY_MS)} day(s) ago: renew it`)
+    problems.push(`expired on ${day(validTo)}, ${Math.floor((now - validTo.getTime()) / DAY_MS)} day(s) ago: renew it`)
   } else if (validFrom.getTime() > now) {
     problems.push(`not valid before ${day(validFrom)}, in ${Math.ceil((validFrom.getTime() - now) / DAY_MS)} day(s): check its notBefore date and the clocks`)
   } else if (observed.daysLeft < minDaysLeft) {
@@ -188,7 +188,8 @@ function firstOf(value: string | string[] | undefined): string | undefined {
 function describeCertificate(observed: CertificateObserved): string {
   const subject = observed.subject ? `CN=${observed.subject}` : 'certificate'
   const days = observed.daysLeft ?? 0
-  const until = !observed.validTo ? '' : days < 0 ? `expired ${observed.validTo.slice(0, 10)} (${-days} day(s) ago)` : `valid until ${observed.validTo.slice(0, 10)} (${days} day(s) left)`
+  const ago = observed.validTo ? Math.floor((Date.now() - Date.parse(observed.validTo)) / DAY_MS) : 0
+  const until = !observed.validTo ? '' : days < 0 ? `expired ${observed.validTo.slice(0, 10)} (${ago} day(s) ago)` : `valid until ${observed.validTo.slice(0, 10)} (${days} day(s) left)`
   return `${subject} ${until}, issued by ${observed.issuer ?? '?'}`.replace(/ +/g, ' ')
 }
 

@@ -27,8 +27,19 @@ test('redis answers', async () => {
   await expect(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').toConnectToDatabase({ query: 'PING' })
 })
 
+test('the host answers ping', async () => {
+  await expect('127.0.0.1').toBePingable({ count: 1 })
+})
+
 test('the optional failing check', async () => {
   if (process.env.FAIL_URL) await expect(process.env.FAIL_URL).toRespondHttp()
+})
+
+test('optional drivers that are not installed say how to install them', async () => {
+  await expect(expect('mysql://root@127.0.0.1:3306/test').toConnectToDatabase()).rejects.toThrow('toConnectToDatabase: install mysql2 to check mysql:// targets (npm i mysql2)')
+  await expect(expect('amqp://127.0.0.1:5672').toConnectToBroker()).rejects.toThrow('toConnectToBroker: install amqplib to check amqp:// targets (npm i amqplib)')
+  await expect(expect('mqtt://127.0.0.1:1883').toConnectToBroker()).rejects.toThrow('toConnectToBroker: install mqtt to check mqtt:// targets (npm i mqtt)')
+  await expect(expect('nats://127.0.0.1:4222').not.toConnectToBroker()).rejects.toThrow('toConnectToBroker: install nats to check nats:// targets (npm i nats)')
 })
 `
 
@@ -121,7 +132,13 @@ describe('the packed tarball', () => {
     test('runs the checks of the prod project only, and passes', async () => {
       const result = await runVitest(dir, ['--project', 'prod'], { API_URL: `${api.url}/health` })
       expect(result.code, result.output).toBe(0)
-      expect(statuses(result.report)).toEqual({ 'api is up': 'passed', 'redis answers': 'passed', 'the optional failing check': 'passed' })
+      expect(statuses(result.report)).toEqual({
+        'api is up': 'passed',
+        'redis answers': 'passed',
+        'the host answers ping': 'passed',
+        'the optional failing check': 'passed',
+        'optional drivers that are not installed say how to install them': 'passed',
+      })
     })
 
     test('exits 1 with the matcher message when a check fails', async () => {
@@ -142,7 +159,7 @@ describe('the packed tarball', () => {
       await install(dir)
       const result = await runVitest(dir, ['--project', 'prod'], { API_URL: `${api.url}/health` })
       expect(result.code, result.output).toBe(0)
-      expect(result.report?.numPassedTests).toBe(3)
+      expect(result.report?.numPassedTests).toBe(5)
     }, 300_000)
   })
 

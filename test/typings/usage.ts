@@ -10,7 +10,17 @@ export async function checks(): Promise<void> {
   await expect(process.env.DATABASE_URL).toConnectToDatabase({ query: 'select 1' })
   await expect('redis://cache:6379').not.toConnectToDatabase()
 
+  await expect('db.internal:5432').toAcceptTcp({ maxLatencyMs: 50 })
+  await expect('api.example.com').toResolveDns({ type: 'MX', includes: ['mx1.example.com'], servers: ['10.0.0.2:53'] })
+  await expect('api.example.com').toHaveValidCertificate({ minDaysLeft: 14, servername: 'api.example.com' })
+  await expect(process.env.SMTP_URL).toAcceptMail({ requireTls: true, auth: { user: 'u', pass: 'p' } })
+  await expect(process.env.AMQP_URL).toConnectToBroker({ timeoutMs: 2000 })
+  expect(process.env).toHaveEnv(['DATABASE_URL'])
+  expect(process.env).toHaveEnv({ PORT: /^\d+$/, NODE_ENV: (value) => value === 'production' })
+  expect(process.version).toSatisfyVersion('>=20.11')
+
   expectTypeOf(expect('x').toRespondHttp()).toEqualTypeOf<Promise<void>>()
+  expectTypeOf(expect(process.env).toHaveEnv(['A'])).toEqualTypeOf<void>()
 
   // @ts-expect-error status must be a code, a class like '2xx', or a list
   await expect('https://x').toRespondHttp({ status: 'ok' })
@@ -18,4 +28,8 @@ export async function checks(): Promise<void> {
   await expect('10.0.0.5').toBePingable({ count: '3' })
   // @ts-expect-error unknown option
   await expect('postgres://db/app').toConnectToDatabase({ sql: 'select 1' })
+  // @ts-expect-error DNS type must be one of the supported ones
+  await expect('x.example').toResolveDns({ type: 'PTR' })
+  // @ts-expect-error the range is a string
+  expect(process.version).toSatisfyVersion(20)
 }

@@ -1,0 +1,25 @@
+/**
+ * `expect('smtp://…').toAcceptMail(options?)`: the SMTP server greets, negotiates TLS and
+ * accepts the credentials. Never sends a mail.
+ *
+ * @module
+ */
+import { probeSmtp, type SmtpObserved, type SmtpProbeOptions } from '../src/probes/smtp.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+
+/**
+ * Asserts that an SMTP server accepts a session: connect (TLS for smtps://), EHLO,
+ * STARTTLS when offered (required with `requireTls`), AUTH with the URL's or `auth`'s
+ * credentials. Nothing is sent.
+ *
+ * @example
+ * await expect(process.env.SMTP_URL).toAcceptMail({ requireTls: true })
+ */
+export function toAcceptMail(this: MatcherContext, target: unknown, options: SmtpProbeOptions = {}): Promise<MatcherResult> {
+  const tls = options?.requireTls ? ' over TLS' : ''
+  return runCheck<SmtpObserved>(this, {
+    matcher: 'toAcceptMail',
+    expected: `an SMTP session${tls}, with AUTH when credentials are given (no mail is sent)`,
+    probe: (signal, timeoutMs) => probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+  })
+}

@@ -1,0 +1,23 @@
+/**
+ * `expect('host:port').toAcceptTcp(options?)`: the port accepts a TCP connection from here.
+ *
+ * @module
+ */
+import { formatMs } from '../src/probe.ts'
+import { probeTcp, type TcpObserved, type TcpProbeOptions } from '../src/probes/tcp.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+
+/**
+ * Asserts that `host:port` (IPv6 as `[::1]:6379`) accepts a TCP connection; nothing is sent.
+ *
+ * @example
+ * await expect('db.internal:5432').toAcceptTcp({ maxLatencyMs: 50 })
+ */
+export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpProbeOptions = {}): Promise<MatcherResult> {
+  const latency = options?.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`
+  return runCheck<TcpObserved>(this, {
+    matcher: 'toAcceptTcp',
+    expected: `a TCP connection accepted${latency}`,
+    probe: (signal, timeoutMs) => probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+  })
+}

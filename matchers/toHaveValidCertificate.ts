@@ -1,0 +1,32 @@
+/**
+ * `expect('host[:port]').toHaveValidCertificate(options?)`: the TLS certificate the server
+ * presents is trusted, valid now, for this name, and not about to expire.
+ *
+ * @module
+ */
+import { type CertificateObserved, type CertificateProbeOptions, probeCertificate } from '../src/probes/certificate.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+
+/**
+ * Asserts that `host[:port]` (default port 443) or an https URL presents a certificate
+ * that is trusted, valid now, issued for the host (or `servername`), and that expires in
+ * at least `minDaysLeft` days. The message gives the expiry date and the days left.
+ *
+ * @example
+ * await expect('api.example.com').toHaveValidCertificate({ minDaysLeft: 14 })
+ */
+export function toHaveValidCertificate(this: MatcherContext, target: unknown, options: CertificateProbeOptions = {}): Promise<MatcherResult> {
+  const days = options?.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''
+  return runCheck<CertificateObserved>(this, {
+    matcher: 'toHaveValidCertificate',
+    expected: `a trusted certificate, valid now, for ${options?.servername ?? 'the host'}${days}`,
+    details: ({ observed }) =>
+      observed.validTo
+        ? [
+            ['validity', `${observed.validFrom?.slice(0, 10)} → ${observed.validTo.slice(0, 10)} (${observed.daysLeft} day(s) left)`],
+            ['names', observed.altNames.join(', ') || '(no subjectAltName)'],
+          ]
+        : [],
+    probe: (signal, timeoutMs) => probeCertificate(target as string, withDefaultTimeout(options, timeoutMs), signal),
+  })
+}

@@ -1,0 +1,27 @@
+/**
+ * `expect(name).toResolveDns(options?)`: DNS answers for the name, with the expected records.
+ *
+ * @module
+ */
+import { type DnsObserved, type DnsProbeOptions, probeDns } from '../src/probes/dns.ts'
+import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+
+/**
+ * Asserts that DNS resolves `name` (type `A` by default) and, with `includes`, that the
+ * answers include the given values. `servers` asks given resolvers instead of the system's.
+ *
+ * @example
+ * await expect('api.example.com').toResolveDns({ type: 'A', includes: '10.0.0.5' })
+ * await expect('_sip._tcp.example.com').toResolveDns({ type: 'SRV', servers: ['10.0.0.2'] })
+ */
+export function toResolveDns(this: MatcherContext, target: unknown, options: DnsProbeOptions = {}): Promise<MatcherResult> {
+  const type = options?.type ?? 'A'
+  const includes = options?.includes === undefined ? [] : typeof options.includes === 'string' ? [options.includes] : [...options.includes]
+  const servers = options?.servers ? ` from ${options.servers.join(', ')}` : ''
+  return runCheck<DnsObserved>(this, {
+    matcher: 'toResolveDns',
+    expected: `${type} records${includes.length ? ` including ${includes.map((v) => JSON.stringify(v)).join(', ')}` : ''}${servers}`,
+    details: ({ observed }) => (observed.records.length > 0 ? [['records', observed.records.join(', ')]] : []),
+    probe: (signal, timeoutMs) => probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
+  })
+}

@@ -1,0 +1,150 @@
+/**
+ * NATS probe, on `nats` (nats.js): connect (TLS when the server asks or the URL is
+ * `tls://`), INFO / CONNECT / PING-PONG with the credentials of the URL, then close.
+ *
+ * @module
+ */
+import { connect } from 'node:net'
+import { importDriver } from '../drivers.ts'
+import {
+  abortedError,
+  checkDuration,
+  checkOptions,
+  closeGracefully,
+  DEFAULT_TIMEOUT_MS,
+  describeNetworkError,
+  errorCode,
+  errorMessage,
+  formatMs,
+  latencyFailure,
+  type ProbeError,
+  type ProbeOptions,
+  type ProbeResult,
+  startDeadline,
+} from '../probe.ts'
+import { redact } from '../redact.ts'
+import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
+import type { BrokerObserved } from './broker.ts'
+
+/** The part of a nats.js connection the probe uses. */
+interface NatsConnection {
+  info?: { server_name?: string; version?: string }
+  close(): Promise<void>
+}
+
+/**
+ * Connects to a NATS server with the URL's credentials (`nats://user:pass@host`, or a
+ * token as `nats://token@host`) and closes.
+ *
+ * @example
+ * const result = await probeNats('nats://app:secret@nats.internal:4222')
+ */
+export async function probeNats(target: string, options: ProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
+  checkOptions(options)
+  const url = parseUrl(target, ['nats:', 'tls:'], 'a nats:// or tls:// URL')
+  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const port = Number(url.port) || 4222
+  const where = formatHostPort({ host, port })
+  const observed: BrokerObserved = { protocol: 'nats', host, port }
+  const user = decodeURIComponent(url.username)
+  const pass = decodeURIComponent(url.password)
+  const credentials = user && pass ? { user, pass } : user ? { token: user } : {}
+
+  const nats = await importDriver(() => import('nats'), 'nats', `${url.protocol}//`)
+  const deadline = startDeadline(timeoutMs, signal)
+  let connection: NatsConnection | undefined
+  let error: ProbeError | undefined
+  let opening: Promise<NatsConnection> | undefined
+  try {
+    // nats.js waits for the server's INFO with no timeout of its own, and leaks the socket of a
+    // server that accepts and stays silent: see that INFO comes, on a socket of ours, first
+    const info = await Promise.race([readInfo(host, port, deadline.signal), deadline.aborted])
+    if (info.version) observed.server = `nats-server ${info.version}`
+    opening = nats.connect({
+      servers: `${url.protocol === 'tls:' ? 'tls' : 'nats'}://${where}`,
+      ...credentials,
+      ...(url.protocol === 'tls:' && { tls: {} }),
+      // nats.js closes its socket when its own timer fires: let it fire with our deadline
+      timeout: Math.max(1, Math.ceil(timeoutMs - deadline.elapsed())),
+      reconnect: false,
+      maxReconnectAttempts: 0,
+      name: 'prodcheck',
+    }) as Promise<NatsConnection>
+    connection = await Promise.race([opening, deadline.aborted])
+    const { server_name, version } = connection.info ?? {}
+    observed.server = version ? `nats-server ${version}` : (server_name ?? observed.server)
+  } catch (caught) {
+    opening?.then((late) => late.close().catch(() => {}), () => {})
+    error =
+      abortedError(deadline) ??
+      (deadline.timedOut()
+        ? { code: 'ETIMEDOUT', message: `no NATS handshake with ${where} within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not answer NATS, or the server is overloaded' }
+        : describeNatsError(caught, where))
+  } finally {
+    deadline.clear()
+  }
+  const latencyMs = deadline.elapsed()
+  if (connection) {
+    const open = connection
+    await closeGracefully(() => open.close(), () => {})
+  }
+  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
+  return {
+    ok: !error && failures.length === 0,
+    target: displayUrl(url),
+    latencyMs,
+    summary: error ? `${error.code}: ${error.message}` : `${observed.server ?? 'NATS server'} at ${where} accepted the connection`,
+    observed,
+    failures,
+    ...(error && { error }),
+  }
+}
+
+/** The INFO line a NATS server sends first; rejects if something else (or nothing) comes. */
+function readInfo(host: string, port: number, signal: AbortSignal): Promise<{ version?: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port })
+    let received = ''
+    const finish = (error: Error | null, info?: { version?: string }): void => {
+      signal.removeEventListener('abort', onAbort)
+      socket.destroy()
+      if (error) reject(error)
+      else resolve(info ?? {})
+    }
+    const onAbort = (): void => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    socket.on('error', (error) => finish(error))
+    socket.on('close', () => finish(Object.assign(new Error('the server closed the connection before sending INFO'), { code: 'ECONNCLOSED' })))
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1')
+      const newline = received.indexOf('\n')
+      if (newline === -1 && received.length < 64 * 1024) return
+      const line = received.slice(0, newline === -1 ? undefined : newline).trim()
+      if (!line.startsWith('INFO ')) {
+        finish(Object.assign(new Error(`expected INFO, got ${JSON.stringify(line.slice(0, 40))}`), { code: 'EPROTOCOL' }))
+        return
+      }
+      try {
+        finish(null, JSON.parse(line.slice(5)) as { version?: string })
+      } catch {
+        finish(null, {})
+      }
+    })
+  })
+}
+
+function describeNatsError(error: unknown, where: string): ProbeError {
+  const code = errorCode(error)
+  if (code === 'ECONNCLOSED') return { code, message: `${where} closed the connection before sending INFO`, hint: 'the port may not speak NATS, or the server refused this client: check its logs' }
+  const message = redact(errorMessage(error))
+  if (code === 'AUTHORIZATION_VIOLATION' || /Authorization Violation|authentication/i.test(message)) {
+    return { code: 'EAUTH', message: `NATS at ${where} refused the credentials (Authorization Violation)`, hint: 'the user/password or token of the URL is wrong: check it against the server accounts' }
+  }
+  if (code === 'CONNECTION_REFUSED') return describeNetworkError({ code: 'ECONNREFUSED' }, where)
+  if (code === 'TIMEOUT') return { code: 'ETIMEDOUT', message: `no NATS handshake with ${where}`, hint: 'the server did not answer in time' }
+  if (/TLS|tls/.test(message)) return { code: 'ETLS', message: `NATS at ${where}: ${message}`, hint: 'the server requires TLS (use tls://) or its certificate is not trusted here' }
+  if (code === 'EPROTOCOL' || /protocol|INFO/i.test(message)) return { code: 'EPROTOCOL', message: `${where} does not speak NATS (${message})`, hint: 'check host and port (4222 by default)' }
+  return describeNetworkError(error, where)
+}

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createCa, startTls } from '../support/certificates.ts'
+import { failureOf } from '../support/failure.ts'
+import type { Running } from '../support/servers.ts'
+
+const ca = createCa()
+let valid: Running
+let expiring: Running
+beforeAll(async () => {
+  valid = await startTls(ca.issue({ cn: 'localhost', altNames: ['localhost'] }))
+  expiring = await startTls(ca.issue({ cn: 'localhost', altNames: ['localhost'], validFromDays: -360, validForDays: 365 }))
+})
+afterAll(async () => {
+  await valid?.close()
+  await expiring?.close()
+})
+
+describe('toHaveValidCertificate', () => {
+  test('passes a valid certificate', async () => {
+    await expect(`localhost:${valid.port}`).toHaveValidCertificate({ ca: ca.cert, minDaysLeft: 30 })
+  })
+
+  test('fails a certificate about to expire, with its dates and days left', async () => {
+    const message = await failureOf(expect(`localhost:${expiring.port}`).toHaveValidCertificate({ ca: ca.cert, minDaysLeft: 14 }))
+    expect(message).toContain('expected  a trusted certificate, valid now, for the host, expiring in 14 days or more')
+    expect(message).toMatch(/failed {4}expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 4 day\(s\): fewer than the 14 asked, renew it/)
+    expect(message).toMatch(/validity {2}\d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d \(4 day\(s\) left\)/)
+    expect(message).toContain('names     DNS:localhost')
+  })
+
+  test('.not passes for an untrusted certificate', async () => {
+    await expect(`localhost:${valid.port}`).not.toHaveValidCertificate()
+  })
+})
