@@ -6,7 +6,8 @@
  * @module
  */
 import { SetupError, TargetError } from '../src/errors.ts'
-import type { ProbeResult } from '../src/probe.ts'
+import { formatMs, type ProbeResult } from '../src/probe.ts'
+import { redact } from '../src/redact.ts'
 import { type CheckTask, getRuntime } from '../src/runtime.ts'
 import { formatMessage, type MessageParts } from './format.ts'
 
@@ -61,11 +62,21 @@ export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpe
   const signal = testSignal ? AbortSignal.any([runtime.lifetime.signal, testSignal]) : runtime.lifetime.signal
   let result: ProbeResult<Observed>
   try {
-    result = await spec.probe(signal, runtime.timeoutMs)
+    result = await spec.probe(signal, task?.meta.prodcheckTimeoutMs ?? runtime.timeoutMs)
   } catch (error) {
     throw cleanError(error, spec.matcher, runCheck)
   }
+  if (task) await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
   return conclude(context, task, spec, result)
+}
+
+/** Latency and outcome as a test annotation: reporters see it (the JUnit reporter as a property). */
+async function annotate(task: CheckTask, text: string): Promise<void> {
+  try {
+    await task.context?.annotate?.(redact(text), 'prodcheck')
+  } catch {
+    // an annotation is a convenience: a runner without it (or a finished test) changes nothing
+  }
 }
 
 /** How a synchronous matcher (no network: environment, versions) describes its check. */

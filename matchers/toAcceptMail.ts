@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { probeSmtp, type SmtpObserved, type SmtpProbeOptions } from '../src/probes/smtp.ts'
+import type { SmtpObserved, SmtpProbeOptions } from '../src/probes/smtp.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -20,6 +20,7 @@ export function toAcceptMail(this: MatcherContext, target: unknown, options: Smt
   return runCheck<SmtpObserved>(this, {
     matcher: 'toAcceptMail',
     expected: `an SMTP session${tls}, with AUTH when credentials are given (no mail is sent)`,
-    probe: (signal, timeoutMs) => probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/smtp.ts')).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { formatMs } from '../src/probe.ts'
-import { probeTcp, type TcpObserved, type TcpProbeOptions } from '../src/probes/tcp.ts'
+import type { TcpObserved, TcpProbeOptions } from '../src/probes/tcp.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -18,6 +18,7 @@ export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpP
   return runCheck<TcpObserved>(this, {
     matcher: 'toAcceptTcp',
     expected: `a TCP connection accepted${latency}`,
-    probe: (signal, timeoutMs) => probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/tcp.ts')).probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

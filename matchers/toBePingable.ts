@@ -4,7 +4,7 @@
  * @module
  */
 import { formatMs } from '../src/probe.ts'
-import { type PingObserved, type PingProbeOptions, probePing } from '../src/probes/ping.ts'
+import type { PingObserved, PingProbeOptions } from '../src/probes/ping.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -22,6 +22,7 @@ export function toBePingable(this: MatcherContext, target: unknown, options: Pin
     expected: `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`,
     details: ({ observed }) =>
       observed.sent > 0 ? [['packets', `${observed.received}/${observed.sent} received, ${observed.packetLossPercent}% loss`]] : [],
-    probe: (signal, timeoutMs) => probePing(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/ping.ts')).probePing(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type BrokerObserved, type BrokerProbeOptions, probeBroker } from '../src/probes/broker.ts'
+import type { BrokerObserved, BrokerProbeOptions } from '../src/probes/broker.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -19,6 +19,7 @@ export function toConnectToBroker(this: MatcherContext, target: unknown, options
   return runCheck<BrokerObserved>(this, {
     matcher: 'toConnectToBroker',
     expected: 'a connection accepted, handshake and authentication included',
-    probe: (signal, timeoutMs) => probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/broker.ts')).probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

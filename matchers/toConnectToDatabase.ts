@@ -5,7 +5,7 @@
  * @module
  */
 import { formatMs } from '../src/probe.ts'
-import { type DatabaseObserved, type DatabaseProbeOptions, probeDatabase } from '../src/probes/database.ts'
+import type { DatabaseObserved, DatabaseProbeOptions } from '../src/probes/database.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -23,6 +23,7 @@ export function toConnectToDatabase(this: MatcherContext, target: unknown, optio
     matcher: 'toConnectToDatabase',
     expected: `a connection accepted${query}${latency}`,
     details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),
-    probe: (signal, timeoutMs) => probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/database.ts')).probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

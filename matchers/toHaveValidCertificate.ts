@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type CertificateObserved, type CertificateProbeOptions, probeCertificate } from '../src/probes/certificate.ts'
+import type { CertificateObserved, CertificateProbeOptions } from '../src/probes/certificate.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -27,6 +27,7 @@ export function toHaveValidCertificate(this: MatcherContext, target: unknown, op
             ['names', observed.altNames.join(', ') || '(no subjectAltName)'],
           ]
         : [],
-    probe: (signal, timeoutMs) => probeCertificate(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/certificate.ts')).probeCertificate(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

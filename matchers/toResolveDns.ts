@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type DnsObserved, type DnsProbeOptions, probeDns } from '../src/probes/dns.ts'
+import type { DnsObserved, DnsProbeOptions } from '../src/probes/dns.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 
 /**
@@ -22,6 +22,7 @@ export function toResolveDns(this: MatcherContext, target: unknown, options: Dns
     matcher: 'toResolveDns',
     expected: `${type} records${includes.length ? ` including ${includes.map((v) => JSON.stringify(v)).join(', ')}` : ''}${servers}`,
     details: ({ observed }) => (observed.records.length > 0 ? [['records', observed.records.join(', ')]] : []),
-    probe: (signal, timeoutMs) => probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/dns.ts')).probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import { formatMs } from '../src/probe.ts'
-import { describeStatus, type HttpObserved, type HttpProbeOptions, probeHttp } from '../src/probes/http.ts'
+import type { HttpObserved } from '../src/probes/http.ts'
+import { describeStatus, type HttpProbeOptions } from '../src/probes/http-options.ts'
 import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
 import { excerpt } from './format.ts'
 
@@ -21,7 +22,8 @@ export function toRespondHttp(this: MatcherContext, target: unknown, options: Ht
     matcher: 'toRespondHttp',
     expected: describeHttpExpectation(options),
     details: httpDetails,
-    probe: (signal, timeoutMs) => probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+    probe: async (signal, timeoutMs) => (await import('../src/probes/http.ts')).probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }
 

@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { TestProjectInlineConfiguration, TestTagDefinition } from 'vitest/config'
-import { DEFAULT_TIMEOUT_MS } from './probe.ts'
+import { DEFAULT_TIMEOUT_MS, TEST_TIMEOUT_MARGIN_MS } from './probe.ts'
 
 export type { ProdcheckMatchers } from '../matchers/types.ts'
 
@@ -15,13 +16,23 @@ export interface ProdProjectOptions {
   name?: string
   /** Globs of check files. Default `prod-tests/**\/*.{test,spec}.?(c|m)[jt]s`. */
   include?: string[]
-  /** Default deadline of every check, in ms. Default 5000. The test timeout is set 1 s above it. */
+  /** Deadline of every diagnostic (and untagged) check, in ms. Default 5000. */
   timeoutMs?: number
-  /** Retries of a failed check. Default 0. */
-  retry?: number
+  /** Deadline of every smoke check, in ms. Default 2000 (at most `timeoutMs`): smoke checks are cheap or they are not smoke. */
+  smokeTimeoutMs?: number
+  /**
+   * Retries of a failed diagnostic (or untagged) check, for flaky networks: a count, or
+   * `{ count, delay }` (delay in ms). Default 0. Smoke checks are never retried. A check that
+   * passes only after a retry is reported as degraded (`warn`), not as a clean pass.
+   */
+  retry?: number | { count: number; delay?: number }
   /** Checks run at once within a file. Default 100. */
   maxConcurrency?: number
-  /** Worker threads running check files in parallel (checks are I/O-bound, not CPU-bound). Default 4. */
+  /**
+   * Worker threads running check files in parallel. Default: the available cores, at least 2
+   * and at most 8. Checks wait on the network, but each worker costs CPU to start: on 2 cores,
+   * 4 workers ran 10 files of checks 0.5 s slower than 2 (bench/RESULTS.md).
+   */
   maxWorkers?: number
   /** More tags, besides `smoke` and `diagnostic`. */
   tags?: TestTagDefinition[]
@@ -30,6 +41,9 @@ export interface ProdProjectOptions {
 /** The check files `defineProdProject` includes by default. */
 export const DEFAULT_INCLUDE = ['prod-tests/**/*.{test,spec}.?(c|m)[jt]s']
 
+/** Default deadline of a smoke check. */
+export const DEFAULT_SMOKE_TIMEOUT_MS = 2000
+
 /**
  * `sequence.groupOrder` of the prod project. Vitest refuses to run projects with different
  * `maxWorkers` in the same group, so a plain `vitest run` of a config with a unit project
@@ -37,16 +51,16 @@ export const DEFAULT_INCLUDE = ['prod-tests/**/*.{test,spec}.?(c|m)[jt]s']
  */
 export const PROD_GROUP_ORDER = 1
 
-/** The two tiers every check belongs to. */
-export const TIER_TAGS: TestTagDefinition[] = [
-  { name: 'smoke', description: 'cheap checks that answer "does it work?"; safe to run every few seconds' },
-  { name: 'diagnostic', description: 'finer checks that answer "why not?"; may be slower' },
-]
+/** The tier tags, with their descriptions. */
+export const TIERS = {
+  smoke: 'cheap checks that answer "does it work?"; safe to run every few seconds',
+  diagnostic: 'finer checks that answer "why not?"; may be slower (checks without a tier count as diagnostic)',
+} as const
 
 /**
  * A Vitest project for production checks: the `prod-tests/` files, the prodcheck
- * environment and matchers, concurrent checks, the `smoke` / `diagnostic` tags, and a
- * test timeout just above the check deadline.
+ * environment and matchers, concurrent checks, the `smoke` / `diagnostic` tags with their
+ * own deadlines and retries, and test timeouts just above the check deadlines.
  *
  * @example
  * // vitest.config.ts
@@ -56,10 +70,17 @@ export const TIER_TAGS: TestTagDefinition[] = [
  */
 export function defineProdProject(options: ProdProjectOptions = {}): TestProjectInlineConfiguration {
   const timeoutMs = positive('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const smokeTimeoutMs = positive('smokeTimeoutMs', options.smokeTimeoutMs) ?? Math.min(DEFAULT_SMOKE_TIMEOUT_MS, timeoutMs)
+  const retry = checkRetry(options.retry)
   const extraTags = options.tags ?? []
   for (const tag of extraTags) {
-    if (TIER_TAGS.some((tier) => tier.name === tag.name)) throw new TypeError(`defineProdProject: the tag "${tag.name}" is already declared by prodcheck`)
+    if (tag.name in TIERS) throw new TypeError(`defineProdProject: the tag "${tag.name}" is already declared by prodcheck`)
   }
+  const tiers: TestTagDefinition[] = [
+    // smoke wins (lower priority number) if a check carries both tags
+    { name: 'smoke', description: TIERS.smoke, priority: 1, timeout: smokeTimeoutMs + TEST_TIMEOUT_MARGIN_MS, retry: 0, meta: deadline(smokeTimeoutMs) },
+    { name: 'diagnostic', description: TIERS.diagnostic, priority: 2, timeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS, retry, meta: deadline(timeoutMs) },
+  ]
   return {
     test: {
       name: options.name ?? 'prod',
@@ -68,20 +89,26 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
       environmentOptions: { prodcheck: { timeoutMs } },
       setupFiles: [sibling('vitest')],
       runner: sibling('runner'),
-      testTimeout: timeoutMs + 1000,
-      hookTimeout: timeoutMs + 1000,
-      retry: whole('retry', options.retry) ?? 0,
+      // untagged checks count as diagnostic
+      testTimeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS,
+      hookTimeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS,
+      retry,
       maxConcurrency: positive('maxConcurrency', options.maxConcurrency) ?? 100,
-      tags: [...TIER_TAGS, ...extraTags],
+      tags: [...tiers, ...extraTags],
       // checks wait on the network, not the CPU: more workers than cores, no per-file isolation cost
       pool: 'threads',
       isolate: false,
       fileParallelism: true,
-      maxWorkers: positive('maxWorkers', options.maxWorkers) ?? 4,
+      maxWorkers: positive('maxWorkers', options.maxWorkers) ?? Math.min(8, Math.max(2, availableParallelism())),
       // a project with its own maxWorkers needs its own group; checks run after the other projects
       sequence: { groupOrder: PROD_GROUP_ORDER },
     },
   }
+}
+
+/** Tag meta carrying a tier's check deadline to the matchers (`task.meta.prodcheckTimeoutMs`). */
+function deadline(timeoutMs: number): TestTagDefinition['meta'] {
+  return { prodcheckTimeoutMs: timeoutMs } as TestTagDefinition['meta']
 }
 
 /** Absolute path of a module next to this one (`.ts` when running from source, `.js` from dist). */
@@ -96,8 +123,11 @@ function positive(name: string, value: number | undefined): number | undefined {
   return value
 }
 
-function whole(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined
-  if (!Number.isInteger(value) || value < 0) throw new TypeError(`defineProdProject: ${name} must be a whole number, got ${String(value)}`)
-  return value
+function checkRetry(retry: ProdProjectOptions['retry']): number | { count: number; delay: number } {
+  if (retry === undefined) return 0
+  const { count, delay = 0 } = typeof retry === 'number' ? { count: retry } : (retry ?? {})
+  if (!Number.isInteger(count) || (count as number) < 0 || !Number.isFinite(delay) || delay < 0) {
+    throw new TypeError(`defineProdProject: retry must be a whole number, or { count, delay } with a delay in ms; got ${JSON.stringify(retry)}`)
+  }
+  return delay > 0 ? { count: count as number, delay } : (count as number)
 }

@@ -14,6 +14,9 @@ import { redact, redactInput } from './redact.ts'
 /** Default deadline of a probe, in milliseconds, when neither the check nor the environment sets one. */
 export const DEFAULT_TIMEOUT_MS = 5000
 
+/** How much longer than its check deadline a test may run, so that the check's message wins over "Test timed out". */
+export const TEST_TIMEOUT_MARGIN_MS = 1000
+
 /** Why a probe could not complete its exchange with the target. */
 export interface ProbeError {
   /** A stable code: a Node/driver code (`ECONNREFUSED`, `28P01`) or one of ours (`ETIMEDOUT`, `EBODYTOOSLOW`). */

@@ -25,9 +25,16 @@ const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTHORI
 const SECRET_PARAM = /^(?:.*(?:password|passwd|pwd|pass|secret|token|key|credential|signature|session|auth|jwt)|sig|code)$/i
 
 const REGISTRY_KEY = Symbol.for('prodcheck.secrets')
-const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Set<string> }
-holder[REGISTRY_KEY] ??= new Set<string>()
-const registry: Set<string> = holder[REGISTRY_KEY]
+
+/**
+ * The secret registry of a global scope (this one by default). A test environment that
+ * runs tests in another scope (Jest's vm context) seeds that scope's registry.
+ */
+function registryOf(scope: object = globalThis): Set<string> {
+  const holder = scope as { [REGISTRY_KEY]?: Set<string> }
+  holder[REGISTRY_KEY] ??= new Set<string>()
+  return holder[REGISTRY_KEY]
+}
 
 /**
  * Registers a secret value so that {@link redact} replaces it wherever it appears.
@@ -36,8 +43,9 @@ const registry: Set<string> = holder[REGISTRY_KEY]
  * registerSecret(process.env.API_TOKEN)
  * redact(`calling with ${process.env.API_TOKEN}`) // 'calling with ***'
  */
-export function registerSecret(value: string | undefined | null): void {
+export function registerSecret(value: string | undefined | null, scope?: object): void {
   if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return
+  const registry = registryOf(scope)
   if (registry.has(value)) return
   registry.add(value)
   for (const form of [encodeURIComponent(value), safeDecode(value)]) {
@@ -63,11 +71,11 @@ export function isSecretName(name: string): boolean {
  * @example
  * registerEnvSecrets(process.env)
  */
-export function registerEnvSecrets(env: Record<string, string | undefined>): void {
+export function registerEnvSecrets(env: Record<string, string | undefined>, scope?: object): void {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue
-    if (isSecretName(name)) registerSecret(value)
-    if (value.includes('://')) registerUrlSecrets(value)
+    if (isSecretName(name)) registerSecret(value, scope)
+    if (value.includes('://')) registerUrlSecrets(value, scope)
   }
 }
 
@@ -77,20 +85,20 @@ export function registerEnvSecrets(env: Record<string, string | undefined>): voi
  * @example
  * registerUrlSecrets('redis://:hunter22@cache:6379') // registers 'hunter22'
  */
-export function registerUrlSecrets(target: string): void {
+export function registerUrlSecrets(target: string, scope?: object): void {
   let url: URL
   try {
     url = new URL(target)
   } catch {
     // not a URL: register what sits where a password would be, in case a driver echoes it
     const userinfo = RAW_USERINFO.exec(target)?.[2]
-    if (userinfo) registerSecret(userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo)
+    if (userinfo) registerSecret(userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo, scope)
     return
   }
-  if (url.password) registerSecret(safeDecode(url.password))
+  if (url.password) registerSecret(safeDecode(url.password), scope)
   // https://<token>@host: a user name alone, on the web, is a token
-  else if (url.username && WEB_SCHEME.test(url.protocol)) registerSecret(safeDecode(url.username))
-  for (const [name, value] of url.searchParams) if (SECRET_PARAM.test(name)) registerSecret(value)
+  else if (url.username && WEB_SCHEME.test(url.protocol)) registerSecret(safeDecode(url.username), scope)
+  for (const [name, value] of url.searchParams) if (SECRET_PARAM.test(name)) registerSecret(value, scope)
 }
 
 const WEB_SCHEME = /^(https?|wss?):$/i
@@ -150,6 +158,7 @@ export function redact(text: string): string {
     // Authorization: … at the start of a line (a header block): the rest of the line
     .replace(/^(\s*(?:proxy-)?authorization\s*:\s*)(?!["'[])(.+)$/gim, `$1${MASK}`)
     .replace(/\b(Bearer|Basic|Token|ApiKey|Digest)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${MASK}`)
+  const registry = registryOf()
   if (registry.size > 0) {
     // longest first, so that a secret containing another is masked whole
     for (const secret of [...registry].sort((a, b) => b.length - a.length)) {

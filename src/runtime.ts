@@ -15,8 +15,13 @@ import { DEFAULT_TIMEOUT_MS } from './probe.ts'
 /** The task (test) a check runs in, as much of it as the matchers use. */
 export interface CheckTask {
   name: string
-  meta: { prodcheck?: unknown[] }
-  context?: { signal?: AbortSignal }
+  meta: {
+    /** The checks run by the test, in order (see matchers/check.ts). */
+    prodcheck?: unknown[]
+    /** The check deadline of the test's tier (from the tag definitions of `defineProdProject`). */
+    prodcheckTimeoutMs?: number
+  }
+  context?: { signal?: AbortSignal; annotate?: (message: string, type?: string) => Promise<unknown> }
 }
 
 /** Worker-wide state; see the module comment. */
@@ -32,13 +37,14 @@ export interface Runtime {
 const KEY = Symbol.for('prodcheck.runtime')
 
 /**
- * The runtime of this worker, created on first use.
+ * The runtime of this worker (or of another global scope, such as the vm context of a Jest
+ * test file), created on first use.
  *
  * @example
  * const { timeoutMs } = getRuntime()
  */
-export function getRuntime(): Runtime {
-  const holder = globalThis as typeof globalThis & { [KEY]?: Runtime }
+export function getRuntime(scope: object = globalThis): Runtime {
+  const holder = scope as { [KEY]?: Runtime }
   holder[KEY] ??= { timeoutMs: DEFAULT_TIMEOUT_MS, lifetime: new AbortController(), currentTask: new AsyncLocalStorage() }
   return holder[KEY]
 }

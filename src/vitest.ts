@@ -13,7 +13,9 @@ export type { ProdcheckMatchers } from '../matchers/types.ts'
 
 expect.extend(matchers)
 
-// hook timeout of the wrapper only; the test keeps its own testTimeout
+// runs around every attempt of every test: the checks it records are those of its last attempt
 aroundEach(async (runTest, context) => {
-  await getRuntime().currentTask.run(context.task as unknown as CheckTask, runTest)
+  const task = context.task as unknown as CheckTask
+  task.meta.prodcheck = []
+  await getRuntime().currentTask.run(task, runTest)
 })

@@ -201,3 +201,14 @@ function isPlainObject(value: unknown): boolean {
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
+
+/**
+ * An expected status in words.
+ *
+ * @example
+ * describeStatus([200]) // '200'
+ * describeStatus([200, '3xx']) // 'one of 200, 3xx'
+ */
+export function describeStatus(status: ReadonlyArray<number | StatusClass>): string {
+  return status.length === 1 ? String(status[0]) : `one of ${status.join(', ')}`
+}

@@ -31,7 +31,7 @@ import {
 import { MASK, redact, registerUrlSecrets } from '../redact.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
 import { createDispatcher, type HttpProgress } from './http-dispatcher.ts'
-import { type CheckedRequest, checkExpectations, checkRequest, type Expectations, type HttpProbeOptions, type StatusClass } from './http-options.ts'
+import { type CheckedRequest, checkExpectations, checkRequest, describeStatus, type Expectations, type HttpProbeOptions } from './http-options.ts'
 
 export type { HttpProbeOptions, HttpTlsOptions, StatusClass, StatusExpectation } from './http-options.ts'
 
@@ -226,10 +226,6 @@ function checkResponse(observed: HttpObserved, expect: Expectations): string[] {
   return failures
 }
 
-/** `200`, `'2xx'`, `one of 200, 204` */
-export function describeStatus(status: ReadonlyArray<number | StatusClass>): string {
-  return status.length === 1 ? String(status[0]) : `one of ${status.join(', ')}`
-}
 
 function describeWanted(want: string | RegExp): string {
   return typeof want === 'string' ? JSON.stringify(want) : `a match of ${String(want)}`

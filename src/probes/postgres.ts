@@ -55,7 +55,7 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   const observed: DatabaseObserved = { engine: 'postgres' }
 
   const { default: pg } = await import('pg')
-  const client = createClient(pg, dsn)
+  const client = createClient(pg.Client, dsn)
   const where = `${client.host?.startsWith('/') ? client.host : formatHostPort({ host: client.host || 'localhost', port: client.port || 5432 })}`
   const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream?: { destroy(): void } } }).connection
   client.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
@@ -103,10 +103,10 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
  * The pg client of a DSN, checked: pg reads the DSN (and files it names, such as
  * `sslrootcert`) here, and query parameters may override host and port.
  */
-function createClient(pg: typeof import('pg').default, dsn: string): Client {
+function createClient(PgClient: typeof Client, dsn: string): Client {
   let client: Client
   try {
-    client = new pg.Client({ connectionString: dsn, application_name: 'prodcheck' })
+    client = new PgClient({ connectionString: dsn, application_name: 'prodcheck' })
   } catch (error) {
     throw new TargetError(`the DSN cannot be used: ${redact(errorMessage(error))} (check its parameters, e.g. the files sslrootcert, sslcert and sslkey name)`)
   }

@@ -1,21 +1,24 @@
-// The package as users get it: `npm pack`, installed into fresh consumer projects with the
-// Vitest they use, configured exactly as the README says, checked and type-checked.
+// The package as users get it: `npm pack`, installed into fresh consumer projects (ESM and
+// CommonJS; Vitest 4.1, Vitest 5 on Node 22, Jest 30), configured as the README says, run
+// against real services, and type-checked.
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Running, startHttp } from '../support/servers.ts'
+import { type Running, startHttp, startSilent } from '../support/servers.ts'
 import { runVitest, statuses } from '../support/vitest-run.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
+const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test'
 const run = promisify(execFile)
 
 let work: string
 let tarball: string
 let api: Running
+let silent: Running
 
 const CHECKS = `import { expect, test } from 'vitest'
 
@@ -42,6 +45,13 @@ test('optional drivers that are not installed say how to install them', async ()
   await expect(expect('nats://127.0.0.1:4222').not.toConnectToBroker()).rejects.toThrow('toConnectToBroker: install nats to check nats:// targets (npm i nats)')
 })
 `
+const PASSING = {
+  'api is up': 'passed',
+  'redis answers': 'passed',
+  'the host answers ping': 'passed',
+  'the optional failing check': 'passed',
+  'optional drivers that are not installed say how to install them': 'passed',
+}
 
 const README_CONFIG = `import { defineConfig } from 'vitest/config'
 import { defineProdProject } from 'prodcheck/config'
@@ -69,22 +79,33 @@ export default defineConfig({
 })
 `
 
-function consumer(name: string, dependencies: Record<string, string>, config: string): string {
+interface Consumer {
+  name: string
+  module: 'esm' | 'cjs'
+  dependencies: Record<string, string>
+}
+
+/** A fresh project depending on the tarball, with the Vitest checks above. */
+function vitestConsumer({ name, module, dependencies }: Consumer, config: string): string {
   const dir = join(work, name)
   mkdirSync(join(dir, 'prod-tests'), { recursive: true })
   mkdirSync(join(dir, 'test'), { recursive: true })
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module', devDependencies: { prodcheck: `file:${tarball}`, ...dependencies } }, null, 2))
-  writeFileSync(join(dir, 'vitest.config.ts'), config)
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, ...(module === 'esm' && { type: 'module' }), devDependencies: { prodcheck: `file:${tarball}`, ...dependencies } }, null, 2))
+  writeFileSync(join(dir, module === 'esm' ? 'vitest.config.ts' : 'vitest.config.mts'), config)
   writeFileSync(join(dir, 'prod-tests/api.test.ts'), CHECKS)
   writeFileSync(join(dir, 'test/unit.test.ts'), `import { expect, test } from 'vitest'\ntest('unit', () => expect(1).toBe(1))\n`)
+  writeTsconfig(dir, module, ['prod-tests', module === 'esm' ? 'vitest.config.ts' : 'vitest.config.mts'])
+  return dir
+}
+
+function writeTsconfig(dir: string, module: 'esm' | 'cjs', include: string[]): void {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
-      include: ['prod-tests', 'vitest.config.ts'],
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], ...(module === 'cjs' && { verbatimModuleSyntax: false }) },
+      include,
     }),
   )
-  return dir
 }
 
 async function install(dir: string): Promise<void> {
@@ -105,44 +126,54 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: ROOT, timeout: 120_000 })
   tarball = join(work, stdout.trim().split('\n').at(-1) ?? '')
   api = await startHttp((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
+  silent = await startSilent()
 }, 180_000)
 
 afterAll(async () => {
   await api?.close()
+  await silent?.close()
   rmSync(work, { recursive: true, force: true })
 })
 
 describe('the packed tarball', () => {
-  test('holds the built entries, the README and no sources or tests', async () => {
+  test('holds the built entries, the README, no sources or tests, and passes publint', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball])
     const files = stdout.split('\n').filter(Boolean)
-    for (const entry of ['package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/dist/src/vitest.js', 'package/dist/src/environment.js', 'package/dist/src/config.js', 'package/dist/src/runner.js', 'package/README.md']) {
+    for (const entry of [
+      'package/dist/src/index.js',
+      'package/dist/src/index.d.ts',
+      'package/dist/src/vitest.js',
+      'package/dist/src/environment.js',
+      'package/dist/src/config.js',
+      'package/dist/src/runner.js',
+      'package/dist/src/reporter/index.js',
+      'package/dist/cjs/package.json',
+      'package/dist/cjs/src/jest/setup.js',
+      'package/dist/cjs/src/jest/environment.js',
+      'package/README.md',
+    ]) {
       expect(files).toContain(entry)
     }
-    expect(files.filter((f) => /^package\/(src|test|prod-tests)\//.test(f))).toEqual([])
+    expect(files.filter((f) => /^package\/(src|test|prod-tests|bench|docs)\//.test(f))).toEqual([])
+    const { stdout: lint } = await run(process.execPath, [join(ROOT, 'node_modules/publint/src/cli.js'), '--strict'], { cwd: ROOT, timeout: 120_000 })
+    expect(lint).toContain('All good!')
   })
 
   describe('in an ESM project with Vitest 4.1, configured as the README says', () => {
     let dir: string
     beforeAll(async () => {
-      dir = consumer('consumer-vitest4', { vitest: '4.1.12' }, README_CONFIG)
+      dir = vitestConsumer({ name: 'esm-vitest4', module: 'esm', dependencies: { vitest: '4.1.12' } }, README_CONFIG)
       await install(dir)
     }, 300_000)
 
     test('runs the checks of the prod project only, and passes', async () => {
-      const result = await runVitest(dir, ['--project', 'prod'], { API_URL: `${api.url}/health` })
+      const result = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` } })
       expect(result.code, result.output).toBe(0)
-      expect(statuses(result.report)).toEqual({
-        'api is up': 'passed',
-        'redis answers': 'passed',
-        'the host answers ping': 'passed',
-        'the optional failing check': 'passed',
-        'optional drivers that are not installed say how to install them': 'passed',
-      })
+      expect(statuses(result.report)).toEqual(PASSING)
     })
 
     test('exits 1 with the matcher message when a check fails', async () => {
-      const result = await runVitest(dir, ['--project', 'prod'], { API_URL: `${api.url}/health`, FAIL_URL: 'http://127.0.0.1:1/health' })
+      const result = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health`, FAIL_URL: 'http://127.0.0.1:1/health' } })
       expect(result.code).toBe(1)
       expect(result.output).toContain('toRespondHttp: http://127.0.0.1:1/health')
       expect(result.output).toContain('ECONNREFUSED')
@@ -153,21 +184,91 @@ describe('the packed tarball', () => {
     })
   })
 
-  describe('with environment and setup file written by hand', () => {
-    test('runs the checks', async () => {
-      const dir = consumer('consumer-by-hand', { vitest: '4.1.12' }, HAND_WRITTEN_CONFIG)
+  describe('in a CommonJS project with Vitest 4.1', () => {
+    test('runs the checks and type-checks them', async () => {
+      const dir = vitestConsumer({ name: 'cjs-vitest4', module: 'cjs', dependencies: { vitest: '4.1.12' } }, README_CONFIG)
       await install(dir)
-      const result = await runVitest(dir, ['--project', 'prod'], { API_URL: `${api.url}/health` })
+      const result = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` } })
       expect(result.code, result.output).toBe(0)
-      expect(result.report?.numPassedTests).toBe(5)
+      expect(statuses(result.report)).toEqual(PASSING)
+      expect(await typecheck(dir)).toBe('')
     }, 300_000)
   })
 
-  describe('with Vitest 5 (types; running it needs Node 22)', () => {
-    test('type-checks the checks and the config', async () => {
-      const dir = consumer('consumer-vitest5', { vitest: '^5.1.0' }, README_CONFIG)
+  describe('with environment and setup file written by hand', () => {
+    test('runs the checks', async () => {
+      const dir = vitestConsumer({ name: 'esm-by-hand', module: 'esm', dependencies: { vitest: '4.1.12' } }, HAND_WRITTEN_CONFIG)
       await install(dir)
-      expect(await typecheck(dir)).toBe('')
+      const result = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` } })
+      expect(result.code, result.output).toBe(0)
+      expect(statuses(result.report)).toEqual(PASSING)
     }, 300_000)
+  })
+
+  describe('in an ESM project with Vitest 5, on Node 22', () => {
+    let dir: string
+    beforeAll(async () => {
+      dir = vitestConsumer({ name: 'esm-vitest5', module: 'esm', dependencies: { vitest: '^5.1.0' } }, README_CONFIG)
+      await install(dir)
+    }, 300_000)
+
+    test('runs the checks, pass and fail, with the matcher message', async () => {
+      const passing = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` }, timeoutMs: 180_000, node: 'node@22' })
+      expect(passing.code, passing.output).toBe(0)
+      expect(statuses(passing.report)).toEqual(PASSING)
+      const failing = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health`, FAIL_URL: 'http://127.0.0.1:1/health' }, timeoutMs: 180_000, node: 'node@22' })
+      expect(failing.code).toBe(1)
+      expect(failing.output).toContain('toRespondHttp: http://127.0.0.1:1/health')
+    }, 400_000)
+
+    test('type-checks the checks and the config', async () => {
+      expect(await typecheck(dir)).toBe('')
+    })
+  })
+
+  describe('in a CommonJS project with Jest 30', () => {
+    let dir: string
+    beforeAll(async () => {
+      dir = join(work, 'cjs-jest30')
+      cpSync(resolve(ROOT, 'test/fixtures/jest-consumer'), dir, { recursive: true })
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'cjs-jest30', private: true, devDependencies: { prodcheck: `file:${tarball}`, jest: '^30.0.0' } }, null, 2))
+      writeTsconfig(dir, 'cjs', ['prod-tests/types.ts'])
+      await install(dir)
+    }, 300_000)
+
+    async function jest(env: Record<string, string>): Promise<{ code: number; output: string; report: { numPassedTests: number; testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }> } }> {
+      const reportFile = join(dir, `report-${Date.now()}.json`)
+      let code = 0
+      let output = ''
+      try {
+        const result = await run(process.execPath, [join(dir, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${reportFile}`], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 120_000 })
+        output = result.stdout + result.stderr
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string }
+        code = failed.code
+        output = failed.stdout + failed.stderr
+      }
+      return { code, output, report: JSON.parse(readFileSync(reportFile, 'utf8')) }
+    }
+
+    test('runs the checks against a local HTTP server and Postgres, and passes', async () => {
+      const { code, output, report } = await jest({ API_URL: `${api.url}/health`, DATABASE_URL })
+      expect(code, output).toBe(0)
+      expect(report.numPassedTests).toBe(6)
+    }, 180_000)
+
+    test('fails with the matcher message, and a hanging check at its deadline, not at the test timeout', async () => {
+      const { code, report } = await jest({ API_URL: `${api.url}/health`, DATABASE_URL, FAIL_URL: 'http://127.0.0.1:1/health', HANG_URL: silent.url })
+      expect(code).toBe(1)
+      const results = Object.fromEntries(report.testResults[0]?.assertionResults.map((a) => [a.title, a]) ?? [])
+      expect(results['the optional failing check']?.failureMessages.join('\n')).toContain('toRespondHttp: http://127.0.0.1:1/health')
+      expect(results['the optional failing check']?.failureMessages.join('\n')).toContain('observed  ECONNREFUSED: connection refused by 127.0.0.1:1')
+      expect(results['the optional hanging check']?.failureMessages.join('\n')).toMatch(/no response from 127\.0\.0\.1:\d+ within 3000 ms/)
+      expect(results['postgres answers']?.status).toBe('passed')
+    }, 180_000)
+
+    test('type-checks the matchers on Jest’s expect', async () => {
+      expect(await typecheck(dir)).toBe('')
+    })
   })
 })

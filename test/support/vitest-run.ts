@@ -29,14 +29,30 @@ export interface VitestRun {
   report?: JsonReport
 }
 
-/** `vitest run <args>` in `cwd`, with a JSON report, killed after `timeoutMs`. */
-export async function runVitest(cwd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<VitestRun> {
+/** How to run Vitest. */
+export interface RunOptions {
+  env?: Record<string, string>
+  /** Kill the run after this long. Default 60 s. */
+  timeoutMs?: number
+  /** Let the project's config choose the reporters (it writes Vitest's JSON report to `$JSON_REPORT`). */
+  configReporters?: boolean
+  /** Run on another Node, from the npm registry (e.g. `node@22`), through npx. */
+  node?: string
+}
+
+/**
+ * `vitest run <args>` in `cwd`, with a JSON report, killed after `timeoutMs`. The reporters
+ * are given on the command line, unless `configReporters` is set.
+ */
+export async function runVitest(cwd: string, args: string[], { env = {}, timeoutMs = 60_000, configReporters = false, node }: RunOptions = {}): Promise<VitestRun> {
   const dir = mkdtempSync(join(tmpdir(), 'prodcheck-run-'))
   const reportFile = join(dir, 'report.json')
   const started = performance.now()
-  const child = spawn(process.execPath, [vitestOf(cwd), 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
+  const reporters = configReporters ? [] : ['--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`]
+  const command = node ? ['npx', ['-y', node]] as const : [process.execPath, []] as const
+  const child = spawn(command[0], [...command[1], vitestOf(cwd), 'run', ...args, ...reporters], {
     cwd,
-    env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
+    env: { ...process.env, ...env, JSON_REPORT: reportFile, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -1,0 +1,38 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each printing its ratios (measured
+ * in one run, on a shared and noisy machine: ratios, not absolute times) with the targets
+ * beside them. `npm run bench -- --write` also records the run in bench/RESULTS.md.
+ */
+import { writeFileSync } from 'node:fs'
+import { availableParallelism, cpus } from 'node:os'
+import { join } from 'node:path'
+import { benchConcurrency, concurrencyTable } from './concurrency.ts'
+import { ROOT } from './workspace.ts'
+
+const sections: string[] = []
+const verdicts: string[] = []
+
+function verdict(name: string, value: number, target: number, goal?: number): void {
+  const met = value <= target ? 'met' : 'MISSED'
+  verdicts.push(`- ${name}: ${value.toFixed(2)}× (target ≤ ${target}×${goal ? `, goal ${goal}×` : ''}): ${met}`)
+}
+
+const concurrency = await benchConcurrency()
+sections.push(`## Concurrency\n\nN checks of a local endpoint answering after 100 ms, each case a whole \`vitest run --project prod\` process (median of ${process.env.BENCH_RUNS ?? 3} runs). "Vitest alone" is the same layout with tests that only wait 100 ms: the floor of the framework.\n\n${concurrencyTable(concurrency)}`)
+const spread = concurrency.find((r) => r.kind === 'checks' && r.checks === 200 && r.files === 10)
+if (spread) verdict('concurrency, 200 checks over 10 files ÷ 1 check', spread.wallRatio, 1.5, 1.2)
+
+const report = [
+  '# Benchmark results',
+  '',
+  `Recorded by \`npm run bench -- --write\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}).`,
+  '',
+  '## Verdicts',
+  '',
+  ...verdicts,
+  '',
+  ...sections.flatMap((s) => [s, '']),
+].join('\n')
+
+console.log(report)
+if (process.argv.includes('--write')) writeFileSync(join(ROOT, 'bench/RESULTS.md'), report)
