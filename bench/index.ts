@@ -20,7 +20,13 @@ function verdict(name: string, value: number, target: number, goal?: number): vo
 const concurrency = await benchConcurrency()
 sections.push(`## Concurrency\n\nN checks of a local endpoint answering after 100 ms, each case a whole \`vitest run --project prod\` process (median of ${process.env.BENCH_RUNS ?? 3} runs). "Vitest alone" is the same layout with tests that only wait 100 ms: the floor of the framework.\n\n${concurrencyTable(concurrency)}`)
 const spread = concurrency.find((r) => r.kind === 'checks' && r.checks === 200 && r.files === 10)
+const floor = concurrency.find((r) => r.kind === 'sleeps')
 if (spread) verdict('concurrency, 200 checks over 10 files ÷ 1 check', spread.wallRatio, 1.5, 1.2)
+if (spread && floor) {
+  sections.push(
+    `The same layout with no check at all costs ${floor.wallRatio.toFixed(2)}× the one-check run: Vitest's own per-file work (environment, collection, reporting) on ${availableParallelism()} cores. The 200 checks add ${((spread.wallRatio - floor.wallRatio) * 100).toFixed(0)} points on top; below the floor no configuration of the prod project can go.`,
+  )
+}
 
 const report = [
   '# Benchmark results',
