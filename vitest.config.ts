@@ -12,7 +12,7 @@ export default defineConfig({
           name: 'test',
           include: ['test/**/*.test.ts'],
           // fixture projects are run by the tests, through the Vitest CLI
-          exclude: ['test/fixtures/**', '**/node_modules/**'],
+          exclude: ['test/fixtures/**', 'test/.scratch/**', '**/node_modules/**'],
           setupFiles: ['./src/vitest.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,

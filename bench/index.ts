@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { join } from 'node:path'
 import { benchConcurrency, concurrencyTable } from './concurrency.ts'
+import { benchServe, serveTable } from './serve.ts'
 import { ROOT } from './workspace.ts'
 
 const sections: string[] = []
@@ -27,6 +28,12 @@ if (spread && floor) {
     `The same layout with no check at all costs ${floor.wallRatio.toFixed(2)}× the one-check run: Vitest's own per-file work (environment, collection, reporting) on ${availableParallelism()} cores. The 200 checks add ${((spread.wallRatio - floor.wallRatio) * 100).toFixed(0)} points on top; below the floor no configuration of the prod project can go.`,
   )
 }
+
+const serve = await benchServe()
+sections.push(`## prodcheck serve under load\n\nautocannon, 50 connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route, against \`prodcheck serve\` (interval 60 s) on the same machine.\n\n${serveTable(serve)}`)
+const health = serve.rows.find((row) => row.route === '/health')
+if (health) verdicts.push(`- serve /health: ${Math.round(health.requestsPerSecond)} requests/s, p99 ${health.p99Ms} ms (target ≥ 10000 requests/s): ${health.requestsPerSecond >= 10_000 ? 'met' : 'MISSED'}`)
+verdicts.push(`- serve: suite runs ${serve.runsBefore} before and ${serve.runsAfter} after ${serve.requests} requests (requests never start a run): ${serve.runsAfter === serve.runsBefore ? 'met' : 'MISSED'}`)
 
 const report = [
   '# Benchmark results',

@@ -41,6 +41,9 @@ export interface ProdProjectOptions {
 /** The check files `defineProdProject` includes by default. */
 export const DEFAULT_INCLUDE = ['prod-tests/**/*.{test,spec}.?(c|m)[jt]s']
 
+/** Environment variable that overrides every check deadline (set by `prodcheck run --timeout`). */
+export const TIMEOUT_VARIABLE = 'PRODCHECK_TIMEOUT_MS'
+
 /** Default deadline of a smoke check. */
 export const DEFAULT_SMOKE_TIMEOUT_MS = 2000
 
@@ -69,8 +72,10 @@ export const TIERS = {
  * export default defineConfig({ test: { projects: [{ test: { name: 'unit', include: ['test/**\/*.test.ts'] } }, defineProdProject()] } })
  */
 export function defineProdProject(options: ProdProjectOptions = {}): TestProjectInlineConfiguration {
-  const timeoutMs = positive('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const smokeTimeoutMs = positive('smokeTimeoutMs', options.smokeTimeoutMs) ?? Math.min(DEFAULT_SMOKE_TIMEOUT_MS, timeoutMs)
+  // `prodcheck run --timeout` sets one deadline for every check, both tiers
+  const forced = process.env[TIMEOUT_VARIABLE] ? positive(TIMEOUT_VARIABLE, Number(process.env[TIMEOUT_VARIABLE])) : undefined
+  const timeoutMs = forced ?? positive('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
+  const smokeTimeoutMs = forced ?? positive('smokeTimeoutMs', options.smokeTimeoutMs) ?? Math.min(DEFAULT_SMOKE_TIMEOUT_MS, timeoutMs)
   const retry = checkRetry(options.retry)
   const extraTags = options.tags ?? []
   for (const tag of extraTags) {

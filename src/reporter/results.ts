@@ -27,6 +27,8 @@ export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
 
 /** One test of the prod project and what its checks saw. */
 export interface CheckResult {
+  /** Vitest's id of the test (stable across runs of the same file). */
+  id: string
   /** Test name, with its describe blocks (`db > accepts connections`). */
   name: string
   /** Check file, relative to the root. */
@@ -67,6 +69,7 @@ function toResult(test: TestCase, file: string): CheckResult {
   // after retries, the last error is the one of the attempt that counts
   const error = result.state === 'failed' ? result.errors?.at(-1) : undefined
   return {
+    id: test.id,
     name: test.fullName,
     file,
     tier: test.tags.includes('smoke') ? 'smoke' : 'diagnostic',
