@@ -6,6 +6,7 @@
  * @module
  */
 import { SetupError, TargetError } from '../src/errors.ts'
+export { once } from '../src/drivers.ts'
 import { formatMs, type ProbeResult } from '../src/probe.ts'
 import { redact } from '../src/redact.ts'
 import { type CheckTask, getRuntime } from '../src/runtime.ts'

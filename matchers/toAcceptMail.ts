@@ -5,7 +5,10 @@
  * @module
  */
 import type { SmtpObserved, SmtpProbeOptions } from '../src/probes/smtp.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/smtp.ts'))
 
 /**
  * Asserts that an SMTP server accepts a session: connect (TLS for smtps://), EHLO,
@@ -20,7 +23,6 @@ export function toAcceptMail(this: MatcherContext, target: unknown, options: Smt
   return runCheck<SmtpObserved>(this, {
     matcher: 'toAcceptMail',
     expected: `an SMTP session${tls}, with AUTH when credentials are given (no mail is sent)`,
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/smtp.ts')).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -5,7 +5,10 @@
  */
 import { formatMs } from '../src/probe.ts'
 import type { TcpObserved, TcpProbeOptions } from '../src/probes/tcp.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/tcp.ts'))
 
 /**
  * Asserts that `host:port` (IPv6 as `[::1]:6379`) accepts a TCP connection; nothing is sent.
@@ -18,7 +21,6 @@ export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpP
   return runCheck<TcpObserved>(this, {
     matcher: 'toAcceptTcp',
     expected: `a TCP connection accepted${latency}`,
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/tcp.ts')).probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

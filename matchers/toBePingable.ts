@@ -5,7 +5,10 @@
  */
 import { formatMs } from '../src/probe.ts'
 import type { PingObserved, PingProbeOptions } from '../src/probes/ping.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/ping.ts'))
 
 /**
  * Asserts that a host (name or IP literal) answers at least one of `count` pings (default 3),
@@ -22,7 +25,6 @@ export function toBePingable(this: MatcherContext, target: unknown, options: Pin
     expected: `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`,
     details: ({ observed }) =>
       observed.sent > 0 ? [['packets', `${observed.received}/${observed.sent} received, ${observed.packetLossPercent}% loss`]] : [],
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/ping.ts')).probePing(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probePing(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

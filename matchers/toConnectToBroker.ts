@@ -5,7 +5,10 @@
  * @module
  */
 import type { BrokerObserved, BrokerProbeOptions } from '../src/probes/broker.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/broker.ts'))
 
 /**
  * Asserts that an AMQP (`amqp://`, `amqps://`), MQTT (`mqtt://`, `mqtts://`) or NATS
@@ -19,7 +22,6 @@ export function toConnectToBroker(this: MatcherContext, target: unknown, options
   return runCheck<BrokerObserved>(this, {
     matcher: 'toConnectToBroker',
     expected: 'a connection accepted, handshake and authentication included',
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/broker.ts')).probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -6,7 +6,10 @@
  */
 import { formatMs } from '../src/probe.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from '../src/probes/database.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/database.ts'))
 
 /**
  * Asserts that the DSN's server accepts a connection with its credentials and database,
@@ -23,7 +26,6 @@ export function toConnectToDatabase(this: MatcherContext, target: unknown, optio
     matcher: 'toConnectToDatabase',
     expected: `a connection accepted${query}${latency}`,
     details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/database.ts')).probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -5,7 +5,10 @@
  * @module
  */
 import type { CertificateObserved, CertificateProbeOptions } from '../src/probes/certificate.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/certificate.ts'))
 
 /**
  * Asserts that `host[:port]` (default port 443) or an https URL presents a certificate
@@ -27,7 +30,6 @@ export function toHaveValidCertificate(this: MatcherContext, target: unknown, op
             ['names', observed.altNames.join(', ') || '(no subjectAltName)'],
           ]
         : [],
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/certificate.ts')).probeCertificate(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeCertificate(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -4,7 +4,10 @@
  * @module
  */
 import type { DnsObserved, DnsProbeOptions } from '../src/probes/dns.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/dns.ts'))
 
 /**
  * Asserts that DNS resolves `name` (type `A` by default) and, with `includes`, that the
@@ -22,7 +25,6 @@ export function toResolveDns(this: MatcherContext, target: unknown, options: Dns
     matcher: 'toResolveDns',
     expected: `${type} records${includes.length ? ` including ${includes.map((v) => JSON.stringify(v)).join(', ')}` : ''}${servers}`,
     details: ({ observed }) => (observed.records.length > 0 ? [['records', observed.records.join(', ')]] : []),
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/dns.ts')).probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

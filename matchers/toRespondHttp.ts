@@ -7,8 +7,11 @@
 import { formatMs } from '../src/probe.ts'
 import type { HttpObserved } from '../src/probes/http.ts'
 import { describeStatus, type HttpProbeOptions } from '../src/probes/http-options.ts'
-import { type MatcherContext, type MatcherResult, runCheck, withDefaultTimeout } from './check.ts'
+import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 import { excerpt } from './format.ts'
+
+// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
+const load = once(() => import('../src/probes/http.ts'))
 
 /**
  * Asserts that an HTTP(S) URL responds as expected. Default expectation: status 2xx after
@@ -22,8 +25,7 @@ export function toRespondHttp(this: MatcherContext, target: unknown, options: Ht
     matcher: 'toRespondHttp',
     expected: describeHttpExpectation(options),
     details: httpDetails,
-    // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-    probe: async (signal, timeoutMs) => (await import('../src/probes/http.ts')).probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
+    probe: async (signal, timeoutMs) => (await load()).probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }
 

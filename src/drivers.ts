@@ -24,3 +24,20 @@ export async function importDriver<T>(load: () => Promise<T>, name: string, sche
     throw error
   }
 }
+
+/**
+ * Loads a module on first use, and only once: a driver (or a matcher's probe) costs
+ * nothing until a check needs it, and nothing more afterwards (a dynamic `import()` on every
+ * call goes through the module loader of the runner each time).
+ *
+ * @example
+ * const undici = once(() => import('undici'))
+ * const { request } = await undici()
+ */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined
+  return () => {
+    loading ??= load()
+    return loading
+  }
+}

@@ -36,6 +36,16 @@ function registryOf(scope: object = globalThis): Set<string> {
   return holder[REGISTRY_KEY]
 }
 
+/** The registered secrets, longest first (so that a secret containing another is masked whole); sorted again only when the registry grew. */
+const longestFirst = new WeakMap<Set<string>, { size: number; sorted: string[] }>()
+function sortedSecrets(registry: Set<string>): string[] {
+  const cached = longestFirst.get(registry)
+  if (cached && cached.size === registry.size) return cached.sorted
+  const sorted = [...registry].sort((a, b) => b.length - a.length)
+  longestFirst.set(registry, { size: registry.size, sorted })
+  return sorted
+}
+
 /**
  * Registers a secret value so that {@link redact} replaces it wherever it appears.
  *
@@ -144,13 +154,14 @@ export function redactInput(text: string): string {
  * // 'postgres://app:***@db:5432/app?sslmode=require&token=***'
  */
 export function redact(text: string): string {
+  // every pattern is bounded: redact runs on whole response bodies, and must stay linear
   let out = text
     // scheme://user:password@host → scheme://user:***@host
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):([^\s/?#]*)@/gi, (_, head: string, pw: string) => (pw ? `${head}:${MASK}@` : `${head}:@`))
+    .replace(/([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@]{0,256}):([^\s/?#]{0,2048})@/gi, (_, head: string, pw: string) => (pw ? `${head}:${MASK}@` : `${head}:@`))
     // https://token@host → https://***@host (a user name alone, on the web, is a token)
-    .replace(/\b((?:https?|wss?):\/\/)([^\s:/?#@]+)@/gi, `$1${MASK}@`)
+    .replace(/\b((?:https?|wss?):\/\/)([^\s:/?#@]{1,2048})@/gi, `$1${MASK}@`)
     // ?token=…&api_key=… (stops at &, #, whitespace and quotes)
-    .replace(/([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g, (whole, sep: string, name: string, value: string) =>
+    .replace(/([?&;])([^=&#\s"'<>]{1,64})=([^&#\s"'<>]*)/g, (whole, sep: string, name: string, value: string) =>
       value && SECRET_PARAM.test(safeDecode(name)) ? `${sep}${name}=${MASK}` : whole,
     )
     // "authorization":"…", authorization: ['…'] (JSON, inspected objects): the quoted value
@@ -158,12 +169,8 @@ export function redact(text: string): string {
     // Authorization: … at the start of a line (a header block): the rest of the line
     .replace(/^(\s*(?:proxy-)?authorization\s*:\s*)(?!["'[])(.+)$/gim, `$1${MASK}`)
     .replace(/\b(Bearer|Basic|Token|ApiKey|Digest)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${MASK}`)
-  const registry = registryOf()
-  if (registry.size > 0) {
-    // longest first, so that a secret containing another is masked whole
-    for (const secret of [...registry].sort((a, b) => b.length - a.length)) {
-      if (out.includes(secret)) out = out.split(secret).join(MASK)
-    }
+  for (const secret of sortedSecrets(registryOf())) {
+    if (out.includes(secret)) out = out.split(secret).join(MASK)
   }
   return out
 }

@@ -19,3 +19,7 @@ aroundEach(async (runTest, context) => {
   task.meta.prodcheck = []
   await getRuntime().currentTask.run(task, runTest)
 })
+
+// Most check files test HTTP: start loading undici (and compiling its HTTP parser, which it
+// does in the background on import) while Vitest collects the file, not at the first check.
+import('undici').catch(() => {})

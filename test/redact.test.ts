@@ -85,3 +85,17 @@ describe('redact', () => {
     expect(redactDeep({ url: 'redis://:pw12@cache', n: 1, list: ['token=x'] })).toEqual({ url: 'redis://:***@cache', n: 1, list: ['token=x'] })
   })
 })
+
+describe('redact on large and hostile text', () => {
+  test.each([
+    ['a megabyte of one letter', 'x'.repeat(1024 * 1024)],
+    ['a megabyte of scheme-like text', `${'a'.repeat(1024 * 1024)}://`],
+    ['many separators without values', '?;'.repeat(256 * 1024)],
+    ['many URLs without hosts', 'http://'.repeat(100_000)],
+    ['userinfo without an end', `postgres://${'u'.repeat(300_000)}:${'p'.repeat(300_000)}`],
+  ])('stays linear on %s', (_, text) => {
+    const started = performance.now()
+    redact(text)
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+})

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { importDriver } from '../drivers.ts'
+import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
   checkDuration,
@@ -23,6 +23,8 @@ import {
 import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 import type { BrokerObserved } from './broker.ts'
+
+const loadAmqplib = once(() => import('amqplib'))
 
 /** The part of an amqplib connection the probe uses. */
 interface AmqpConnection {
@@ -48,7 +50,7 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
   const vhost = decodeURIComponent(url.pathname.slice(1)) || '/'
   const observed: BrokerObserved = { protocol: 'amqp', host, port }
 
-  const amqp = await importDriver(() => import('amqplib'), 'amqplib', `${url.protocol}//`)
+  const amqp = await importDriver(loadAmqplib, 'amqplib', `${url.protocol}//`)
   const deadline = startDeadline(timeoutMs, signal)
   let connection: AmqpConnection | undefined
   let error: ProbeError | undefined

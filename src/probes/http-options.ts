@@ -52,7 +52,10 @@ export interface HttpProbeOptions extends ProbeOptions {
   tls?: HttpTlsOptions
   /** Proxy URL for this check. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment. */
   proxy?: string
-  /** How much of the body to keep for the checks above. Default 1 MiB; the rest is read and discarded. */
+  /**
+   * How much of the body to keep for the checks above. Default 1 MiB. The rest is read and
+   * discarded, up to 16 × this in all; beyond, the probe stops reading (`observed.bodyComplete: false`).
+   */
   maxBodyBytes?: number
 }
 

@@ -12,6 +12,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
+import { once } from '../drivers.ts'
 import { matches, matchPartial } from '../match.ts'
 import {
   abortedError,
@@ -35,6 +36,8 @@ import { type CheckedRequest, checkExpectations, checkRequest, describeStatus, t
 
 export type { HttpProbeOptions, HttpTlsOptions, StatusClass, StatusExpectation } from './http-options.ts'
 
+const loadUndici = once(() => import('undici'))
+
 /** What {@link probeHttp} observed. */
 export interface HttpObserved {
   /** Final status code (after redirects), when a response arrived. */
@@ -52,6 +55,8 @@ export interface HttpObserved {
   bodyBytes: number
   /** True when the body was larger than `maxBodyBytes`. */
   bodyTruncated: boolean
+  /** False when the body was so large (16 × `maxBodyBytes`) that the probe stopped reading it. */
+  bodyComplete: boolean
   /** Time to establish the connection (TCP + TLS) of the last request, when known. */
   connectMs?: number
 }
@@ -77,9 +82,9 @@ export async function probeHttp(
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const expectations = checkExpectations(options)
 
-  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', bodyBytes: 0, bodyTruncated: false }
+  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true }
   const progress: HttpProgress = { phase: 'connecting', direct: false, bytes: 0 }
-  const undici = await import('undici')
+  const undici = await loadUndici()
   const deadline = startDeadline(timeoutMs, signal)
   let dispatcher: Dispatcher
   try {
@@ -183,15 +188,29 @@ function resolveRedirect(from: URL, location: string, followed: string[], maxRed
   return next
 }
 
-async function readBody(body: AsyncIterable<Uint8Array>, maxBodyBytes: number, observed: HttpObserved, progress: HttpProgress): Promise<void> {
+/** How much of a body is read, in all, for each byte kept: beyond, the connection is dropped. */
+const READ_FACTOR = 16
+
+/**
+ * Reads the body: keeps the first `maxBodyBytes`, reads on to the end so that a truncated
+ * or lying body fails, but gives up (and drops the connection) after 16 × `maxBodyBytes`:
+ * a health endpoint that sends more is answering, and reading on would only churn memory.
+ */
+async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, maxBodyBytes: number, observed: HttpObserved, progress: HttpProgress): Promise<void> {
   const kept: Uint8Array[] = []
   let keptBytes = 0
+  const readLimit = Math.max(maxBodyBytes, 64 * 1024) * READ_FACTOR
   for await (const chunk of body) {
     progress.bytes += chunk.byteLength
     if (keptBytes < maxBodyBytes) {
       const part = chunk.byteLength <= maxBodyBytes - keptBytes ? chunk : chunk.subarray(0, maxBodyBytes - keptBytes)
       kept.push(part)
       keptBytes += part.byteLength
+    }
+    if (progress.bytes >= readLimit) {
+      observed.bodyComplete = false
+      body.destroy()
+      break
     }
   }
   observed.bodyBytes = progress.bytes
@@ -277,7 +296,7 @@ function describeHttpError(error: unknown, url: URL, progress: HttpProgress, dea
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED') {
     const when = progress.phase === 'reading body'
       ? `in the middle of the body (status ${progress.status}, ${progress.bytes} bytes received)`
-      : progress.phase === 'waiting for headers' ? 'before sending a response' : `during the ${progress.phase === 'TLS handshake' ? 'TLS handshake' : 'connection'}`
+      : progress.phase === 'waiting for headers' ? 'before sending a response' : progress.phase === 'TLS handshake' ? 'during the TLS handshake' : 'while connecting'
     return { code: code === 'ECONNRESET' ? code : 'ECONNCLOSED', message: `${where} closed the connection ${when}`, hint: 'the server crashed, was restarted, or a proxy or load balancer cut the connection: check its logs' }
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return describeTimeout(where, { ...progress, phase: 'connecting' }, deadline.timeoutMs)

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { MqttClient } from 'mqtt'
-import { importDriver } from '../drivers.ts'
+import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
   checkDuration,
@@ -26,6 +26,8 @@ import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 import type { BrokerObserved } from './broker.ts'
 
+const loadMqtt = once(() => import('mqtt'))
+
 /**
  * Connects to an MQTT broker (CONNECT / CONNACK) and disconnects.
  *
@@ -42,7 +44,7 @@ export async function probeMqtt(target: string, options: ProbeOptions = {}, sign
   const where = formatHostPort({ host, port })
   const observed: BrokerObserved = { protocol: 'mqtt', host, port }
 
-  const mqtt = await importDriver(() => import('mqtt'), 'mqtt', `${url.protocol}//`)
+  const mqtt = await importDriver(loadMqtt, 'mqtt', `${url.protocol}//`)
   const deadline = startDeadline(timeoutMs, signal)
   let client: MqttClient | undefined
   let error: ProbeError | undefined

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Connection } from 'mysql2'
-import { importDriver } from '../drivers.ts'
+import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
   closeGracefully,
@@ -28,6 +28,8 @@ import { redact } from '../redact.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 import { checkQuery, firstRows } from './query.ts'
+
+const loadMysql = once(() => import('mysql2'))
 
 const ERROR_HINTS: Record<string, string> = {
   ER_ACCESS_DENIED_ERROR: 'the user or password is wrong, or this host is not allowed for the user: check the DSN and the grants',
@@ -58,7 +60,7 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
   const scheme = `${url.protocol}//`
   const observed: DatabaseObserved = { engine: 'mysql' }
 
-  const mysql = await importDriver(() => import('mysql2'), 'mysql2', scheme)
+  const mysql = await importDriver(loadMysql, 'mysql2', scheme)
   const deadline = startDeadline(timeoutMs, signal)
   let connection: Connection | undefined
   let phase = 'connecting'

@@ -5,7 +5,7 @@
  * @module
  */
 import { connect } from 'node:net'
-import { importDriver } from '../drivers.ts'
+import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
   checkDuration,
@@ -25,6 +25,8 @@ import {
 import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 import type { BrokerObserved } from './broker.ts'
+
+const loadNats = once(() => import('nats'))
 
 /** The part of a nats.js connection the probe uses. */
 interface NatsConnection {
@@ -52,7 +54,7 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
   const pass = decodeURIComponent(url.password)
   const credentials = user && pass ? { user, pass } : user ? { token: user } : {}
 
-  const nats = await importDriver(() => import('nats'), 'nats', `${url.protocol}//`)
+  const nats = await importDriver(loadNats, 'nats', `${url.protocol}//`)
   const deadline = startDeadline(timeoutMs, signal)
   let connection: NatsConnection | undefined
   let error: ProbeError | undefined

@@ -16,6 +16,7 @@ import { lookup } from 'node:dns/promises'
 import { platform } from 'node:os'
 import { delimiter, join } from 'node:path'
 import type { PingConfig } from 'ping'
+import { once } from '../drivers.ts'
 import { SetupError, TargetError } from '../errors.ts'
 import {
   abortedError,
@@ -57,6 +58,8 @@ export interface PingObserved {
 }
 
 const PING_BUILDER = 'ping/lib/builder/factory.js'
+type Builders = { default: { createBuilder(platform: string): { getCommandArguments(target: string, config: PingConfig): string[] } } }
+const loadBuilders = once(() => import(PING_BUILDER) as Promise<Builders>)
 
 /** Seconds between echo requests, at most (less when many must fit in a short deadline). */
 const MAX_INTERVAL_SECONDS = 0.2
@@ -139,7 +142,7 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
  */
 async function runPing(binary: string, address: string, config: PingConfig, signal: AbortSignal): Promise<string> {
   // the package's argument builder (lib/builder/factory.js), which @types/ping does not declare
-  const { default: builders } = (await import(PING_BUILDER)) as { default: { createBuilder(platform: string): { getCommandArguments(target: string, config: PingConfig): string[] } } }
+  const { default: builders } = await loadBuilders()
   const args = builders.createBuilder(platform()).getCommandArguments(address, { ...config, v6: false })
   return new Promise((resolve, reject) => {
     // exit status 1 means "no reply": the output says what happened, so it is not an error here

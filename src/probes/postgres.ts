@@ -8,6 +8,7 @@
  * @module
  */
 import type { Client, QueryResult } from 'pg'
+import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
 import {
   abortedError,
@@ -29,6 +30,8 @@ import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, isHostname, parseUrl } from '../targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 import { checkQuery, firstRows } from './query.ts'
+
+const loadPg = once(() => import('pg'))
 
 const SQLSTATE_HINTS: Record<string, string> = {
   '28P01': 'the password is wrong: check the DSN, or the secret it is built from',
@@ -54,7 +57,7 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const observed: DatabaseObserved = { engine: 'postgres' }
 
-  const { default: pg } = await import('pg')
+  const { default: pg } = await loadPg()
   const client = createClient(pg.Client, dsn)
   const where = `${client.host?.startsWith('/') ? client.host : formatHostPort({ host: client.host || 'localhost', port: client.port || 5432 })}`
   const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream?: { destroy(): void } } }).connection

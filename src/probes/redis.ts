@@ -22,10 +22,12 @@ import {
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
+import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 
+const loadIoredis = once(() => import('ioredis'))
 const MAX_REPLY_CHARS = 2000
 
 const REPLY_HINTS: Array<[RegExp, string]> = [
@@ -57,7 +59,7 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
   const where = hostPort(url, 6379)
   const observed: DatabaseObserved = { engine: 'redis' }
 
-  const { Redis: RedisClient } = await import('ioredis')
+  const { Redis: RedisClient } = await loadIoredis()
   const deadline = startDeadline(timeoutMs, signal)
   const client: Redis = new RedisClient(dsn, {
     lazyConnect: true,
@@ -67,7 +69,6 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
     reconnectOnError: () => false,
     enableOfflineQueue: false,
     enableReadyCheck: false,
-    connectionName: 'prodcheck',
     disconnectTimeout: 100,
   })
   let lastError: unknown
@@ -119,6 +120,7 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
  */
 export function parseCommand(line: unknown): string[] {
   if (typeof line !== 'string' || line.trim() === '') throw new TargetError(`query must be a Redis command such as "PING", got ${describeValue(line)}`)
+  if (/[\r\n\u0000]/.test(line)) throw new TargetError('query must be one Redis command on one line (no line break or NUL)')
   const args: string[] = []
   const pattern = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g
   for (const [, doubled, single, bare] of line.matchAll(pattern)) {

@@ -6,6 +6,7 @@
  * @module
  */
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
+import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
 import {
   abortedError,
@@ -46,6 +47,8 @@ export interface SmtpObserved {
   authenticated: boolean
 }
 
+const loadSmtp = once(() => import('nodemailer/lib/smtp-connection'))
+
 const HINTS: Record<string, string> = {
   EAUTH: 'the server rejected the credentials: check user and password (or app password / API key) of the DSN',
   ETLS: 'TLS failed: check the certificate of the server (or pass its CA in tls.ca), and that the port speaks STARTTLS / implicit TLS as the scheme says',
@@ -73,7 +76,7 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   const where = formatHostPort({ host, port })
   const observed: SmtpObserved = { host, port, secure, authenticated: false }
 
-  const { default: Connection } = await import('nodemailer/lib/smtp-connection')
+  const { default: Connection } = await loadSmtp()
   const deadline = startDeadline(timeoutMs, signal)
   const connection: SMTPConnection = new Connection({
     host,

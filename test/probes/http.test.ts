@@ -234,13 +234,13 @@ describe('probeHttp against misbehaving servers', () => {
     expect(result.error?.message).toMatch(/sent an invalid HTTP response/)
   })
 
-  test('keeps at most maxBodyBytes of a huge body, reads it to the end, and says the body was truncated', async () => {
+  test('keeps at most maxBodyBytes of a large body, reads it to the end, and says the body was truncated', async () => {
     const chunk = Buffer.alloc(64 * 1024, 'a')
     const api = await serve((_, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' })
       let sent = 0
       const pump = (): void => {
-        while (sent < 160) {
+        while (sent < 10) {
           sent++
           if (!res.write(chunk)) return void res.once('drain', pump)
         }
@@ -249,10 +249,23 @@ describe('probeHttp against misbehaving servers', () => {
       pump()
     })
     const result = await probeHttp(api.url, { maxBodyBytes: 1024, bodyIncludes: 'END' })
-    expect(result.observed.bodyBytes).toBe(160 * 64 * 1024 + 3)
+    expect(result.observed).toMatchObject({ bodyBytes: 10 * 64 * 1024 + 3, bodyTruncated: true, bodyComplete: true })
     expect(result.observed.body.length).toBe(1024)
-    expect(result.observed.bodyTruncated).toBe(true)
     expect(result.failures).toEqual(['body does not include "END" (only the first 1024 characters were kept: raise maxBodyBytes)'])
+  })
+
+  test('stops reading a body 16 times larger than what it keeps', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'a')
+    const api = await serve((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      const timer = setInterval(() => res.write(chunk), 1)
+      res.on('close', () => clearInterval(timer))
+    })
+    const result = await probeHttp(api.url, { maxBodyBytes: 64 * 1024, timeoutMs: 5000 })
+    expect(result.ok).toBe(true)
+    expect(result.observed.bodyComplete).toBe(false)
+    expect(result.observed.bodyBytes).toBeGreaterThanOrEqual(16 * 64 * 1024)
+    expect(result.observed.bodyBytes).toBeLessThan(17 * 64 * 1024 + 1)
   })
 })
 

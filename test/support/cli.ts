@@ -68,7 +68,13 @@ export async function startServe(cwd: string, args: string[], env: Record<string
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`serve did not print ${pattern} within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs)
-          waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) })
+          waiters.push({
+            pattern,
+            resolve: () => {
+              clearTimeout(timer)
+              resolve()
+            },
+          })
           exited.then((code) => reject(new Error(`serve exited with ${code} before printing ${pattern}; stderr:\n${stderr}`)))
         })
   await waitFor(/listening on http:\/\/\S+/)

@@ -1,0 +1,67 @@
+/**
+ * The hostile suite's bookkeeping: every case asserts that the check fails (not hangs)
+ * within its limit, with a message naming the cause, and leaves no handle open; and it
+ * records case → outcome → time. With RECORD_RELIABILITY=1 the rows are written to
+ * test/.scratch/reliability/, from which `npm run reliability` makes docs/reliability.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
+import { expect } from 'vitest'
+import { watchHandles } from '../support/handles.ts'
+
+export interface Row {
+  category: string
+  case: string
+  check: string
+  outcome: string
+  ms: number
+  limitMs: number
+}
+
+/** Deadline of the checks of the hostile suite, and the limit a failure must come within. */
+export const TIMEOUT_MS = 1000
+export const LIMIT_MS = TIMEOUT_MS * 1.2
+
+const rows: Row[] = []
+
+/**
+ * Runs a check that must fail within `limitMs` with a message matching `cause`, leaving no
+ * handle open; records it.
+ */
+export async function mustFail(category: string, name: string, check: string, run: () => Promise<unknown>, cause: RegExp, limitMs = LIMIT_MS): Promise<string> {
+  const handles = watchHandles()
+  const started = performance.now()
+  let message: string | undefined
+  try {
+    await run()
+  } catch (error) {
+    message = String((error as Error).message).replace(/\x1b\[[0-9;]*m/g, '')
+  }
+  const ms = performance.now() - started
+  expect(message, `${name}: the check passed`).toBeDefined()
+  expect(ms, `${name}: took ${Math.round(ms)} ms`).toBeLessThan(limitMs)
+  expect(message).toMatch(cause)
+  expect(await handles.leaked(), `${name}: handles left open`).toEqual([])
+  rows.push({ category, case: name, check, outcome: observed(message ?? ''), ms, limitMs })
+  return message ?? ''
+}
+
+/** Records a case whose assertions live in the test itself (bad input, memory, scale). */
+export function record(row: Row): void {
+  rows.push(row)
+}
+
+/** Writes the rows of a test file (call in afterAll) when RECORD_RELIABILITY is set. */
+export function writeRows(file: string): void {
+  if (!process.env.RECORD_RELIABILITY) return
+  const dir = resolve(import.meta.dirname, '../.scratch/reliability')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(resolve(dir, `${basename(file, '.test.ts')}.json`), `${JSON.stringify(rows, null, 2)}\n`)
+}
+
+/** What the message says went wrong: its first "failed" line, else its "observed" line. */
+function observed(message: string): string {
+  const lines = message.split('\n')
+  const line = lines.find((l) => /^\s*failed\s/.test(l)) ?? lines.find((l) => /^\s*observed\s/.test(l)) ?? lines[0] ?? ''
+  return line.replace(/^\s*(observed|failed)\s+/, '').replace(/\(after [\d.]+ ms\)$/, '').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').trim()
+}
