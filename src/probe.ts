@@ -269,11 +269,26 @@ export function errorCode(error: unknown): string {
   return ''
 }
 
-/** The message of an error-like value, following `cause` when the outer message is empty. */
+/**
+ * The message of an error-like value, following `cause` when the outer message is empty;
+ * made printable (a peer speaking garbage gets echoed by drivers) and cut to 300 characters.
+ */
 export function errorMessage(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0 && !error.message) return errorMessage(error.errors[0])
-  if (error instanceof Error) return error.message || errorMessage(error.cause) || error.name
-  return String(error)
+  if (error instanceof Error) return printable(error.message) || errorMessage(error.cause) || error.name
+  return printable(String(error))
+}
+
+/**
+ * Text from the network, safe to print: control and non-printable characters as `\xNN`,
+ * at most `max` characters.
+ *
+ * @example
+ * printable('bad\u0000greeting') // 'bad\\x00greeting'
+ */
+export function printable(text: string, max = 300): string {
+  const safe = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\ufffd' ? '?' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
+  return safe.length > max ? `${safe.slice(0, max)}…` : safe
 }
 
 /**

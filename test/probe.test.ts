@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { checkDuration, closeGracefully, DeadlineError, describeNetworkError, errorCode, formatMs, latencyFailure, startDeadline } from '../src/probe.ts'
+import { checkDuration, closeGracefully, DeadlineError, describeNetworkError, errorCode, errorMessage, formatMs, latencyFailure, startDeadline } from '../src/probe.ts'
 
 describe('startDeadline', () => {
   test('aborts its signal when the time is up, as a timeout', async () => {
@@ -101,5 +101,12 @@ describe('closeGracefully', () => {
     let destroyed = false
     await closeGracefully(() => Promise.reject(new Error('gone')), () => (destroyed = true))
     expect(destroyed).toBe(true)
+  })
+})
+
+describe('errorMessage', () => {
+  test('makes what a peer sent printable, and short', () => {
+    expect(errorMessage(new Error('Invalid greeting. response=\u0000\u0007\u00ff\ufffd'))).toBe('Invalid greeting. response=\\x00\\x07ÿ?')
+    expect(errorMessage(new Error('x'.repeat(500)))).toHaveLength(301)
   })
 })
