@@ -11,6 +11,7 @@
  */
 import type { Environment } from 'vitest/runtime'
 import { readEnvironmentOptions } from './environment-options.ts'
+import { absorbDriverNoise } from './noise.ts'
 import { registerEnvSecrets } from './redact.ts'
 import { getRuntime } from './runtime.ts'
 
@@ -22,6 +23,7 @@ const environment: Environment = {
     runtime.timeoutMs = readEnvironmentOptions(options).timeoutMs
     runtime.lifetime = new AbortController()
     registerEnvSecrets(process.env)
+    absorbDriverNoise()
     const lifetime = runtime.lifetime
     return {
       teardown() {

@@ -12,6 +12,7 @@
  */
 import { TestEnvironment } from 'jest-environment-node'
 import { readEnvironmentOptions } from '../environment-options.ts'
+import { absorbDriverNoise } from '../noise.ts'
 import { registerEnvSecrets } from '../redact.ts'
 import { getRuntime, type Runtime } from '../runtime.ts'
 
@@ -40,6 +41,7 @@ export default class ProdcheckEnvironment extends TestEnvironment {
     this.runtime.timeoutMs = this.timeoutMs
     this.runtime.lifetime = new AbortController()
     registerEnvSecrets(process.env, this.global)
+    absorbDriverNoise()
   }
 
   override async teardown(): Promise<void> {

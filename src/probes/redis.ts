@@ -73,6 +73,13 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
   })
   let lastError: unknown
   client.on('error', (err) => (lastError = err)) // ioredis reports connection errors as events
+  // ioredis throws from its socket data handler when a peer sends replies nobody asked for
+  // (a garbage-speaking server): keep that a failed check, not an uncaught exception
+  client.once('connect', () =>
+    guardStream(client, (error) => {
+      lastError = Object.assign(new Error(`unexpected replies (${errorMessage(error)})`), { code: 'EPROTOCOL' })
+    }),
+  )
   let phase = 'connecting'
   let error: ProbeError | undefined
   try {
@@ -130,6 +137,24 @@ export function parseCommand(line: unknown): string[] {
   return args
 }
 
+/** Wraps the data listeners of the client's socket so that what they throw ends the connection instead. */
+function guardStream(client: Redis, onError: (error: unknown) => void): void {
+  const stream = (client as unknown as { stream?: NodeJS.EventEmitter & { destroy(): void } }).stream
+  if (!stream) return
+  const listeners = stream.listeners('data') as Array<(chunk: Buffer) => void>
+  stream.removeAllListeners('data')
+  for (const listener of listeners) {
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        listener.call(stream, chunk)
+      } catch (error) {
+        onError(error)
+        stream.destroy()
+      }
+    })
+  }
+}
+
 function errorCodeOf(error: unknown): string | undefined {
   return (error as { code?: string }).code
 }
@@ -156,7 +181,7 @@ function describeRedisError(error: unknown, where: string, phase: string, timedO
   if (replyHint || (error as { name?: string })?.name === 'ReplyError') {
     return { code: message.split(' ')[0] ?? 'ERR', message: `Redis at ${where} answered: ${message}`, ...(replyHint && { hint: replyHint[1] }) }
   }
-  if (/Protocol error/i.test(message)) {
+  if (/Protocol error|unexpected replies/i.test(message)) {
     return { code: 'EPROTOCOL', message: `${where} does not speak the Redis protocol (${message})`, hint: 'check host and port, and that TLS servers are addressed as rediss://' }
   }
   if (/Connection is closed|Stream isn't writeable/i.test(message)) {
