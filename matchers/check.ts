@@ -5,7 +5,9 @@
  *
  * @module
  */
+import type { CheckRecord } from '../src/check-record.ts'
 import { SetupError, TargetError } from '../src/errors.ts'
+export type { CheckRecord } from '../src/check-record.ts'
 export { once } from '../src/drivers.ts'
 import { formatMs, type ProbeResult } from '../src/probe.ts'
 import { redact } from '../src/redact.ts'
@@ -27,21 +29,13 @@ export interface MatcherResult {
   expected: unknown
 }
 
-/** One check recorded on its test (`task.meta.prodcheck`), for reporters and `prodcheck serve`. */
-export interface CheckRecord {
-  matcher: string
-  target: string
-  ok: boolean
-  latencyMs: number
-  summary: string
-  error?: string
-}
-
 /** How a matcher describes its check. */
 export interface CheckSpec<Observed> {
   matcher: string
   /** The expectation in words. */
   expected: string
+  /** The latency budget of the check (its `maxLatencyMs`), exported to reports and metrics. */
+  budgetMs?: number
   /** Extra lines for the message (body excerpt, redirects…). */
   details?: (result: ProbeResult<Observed>) => MessageParts['details']
   /** The probe call, given the abort signal of the test and the default deadline. */
@@ -117,7 +111,7 @@ function cleanError(error: unknown, matcher: string, above: (...args: never[]) =
 }
 
 function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined, spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>): MatcherResult {
-  if (task) record(task, spec.matcher, result)
+  if (task) record(task, spec.matcher, result, spec.budgetMs)
   const isNot = Boolean(context.isNot)
   return {
     pass: result.ok,
@@ -140,7 +134,7 @@ export function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O,
   return { ...options, timeoutMs: options.timeoutMs ?? timeoutMs }
 }
 
-function record(task: CheckTask, matcher: string, result: ProbeResult<unknown>): void {
+function record(task: CheckTask, matcher: string, result: ProbeResult<unknown>, budgetMs: number | undefined): void {
   const entry: CheckRecord = {
     matcher,
     target: result.target,
@@ -148,6 +142,7 @@ function record(task: CheckTask, matcher: string, result: ProbeResult<unknown>):
     latencyMs: Math.round(result.latencyMs * 100) / 100,
     summary: result.summary,
     ...(result.error && { error: result.error.code }),
+    ...(typeof budgetMs === 'number' && { budgetMs }),
   }
   task.meta.prodcheck ??= []
   task.meta.prodcheck.push(entry)

@@ -22,6 +22,7 @@ export function toAcceptMail(this: MatcherContext, target: unknown, options: Smt
   const tls = options?.requireTls ? ' over TLS' : ''
   return runCheck<SmtpObserved>(this, {
     matcher: 'toAcceptMail',
+    budgetMs: options?.maxLatencyMs,
     expected: `an SMTP session${tls}, with AUTH when credentials are given (no mail is sent)`,
     probe: async (signal, timeoutMs) => (await load()).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })

@@ -20,6 +20,7 @@ export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpP
   const latency = options?.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`
   return runCheck<TcpObserved>(this, {
     matcher: 'toAcceptTcp',
+    budgetMs: options?.maxLatencyMs,
     expected: `a TCP connection accepted${latency}`,
     probe: async (signal, timeoutMs) => (await load()).probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })

@@ -22,6 +22,7 @@ export function toBePingable(this: MatcherContext, target: unknown, options: Pin
   const latency = options.maxLatencyMs === undefined ? '' : `, average round trip within ${formatMs(options.maxLatencyMs)}`
   return runCheck<PingObserved>(this, {
     matcher: 'toBePingable',
+    budgetMs: options?.maxLatencyMs,
     expected: `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`,
     details: ({ observed }) =>
       observed.sent > 0 ? [['packets', `${observed.received}/${observed.sent} received, ${observed.packetLossPercent}% loss`]] : [],

@@ -24,6 +24,7 @@ export function toConnectToDatabase(this: MatcherContext, target: unknown, optio
   const latency = options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`
   return runCheck<DatabaseObserved>(this, {
     matcher: 'toConnectToDatabase',
+    budgetMs: options?.maxLatencyMs,
     expected: `a connection accepted${query}${latency}`,
     details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),
     probe: async (signal, timeoutMs) => (await load()).probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),

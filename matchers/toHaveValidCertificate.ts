@@ -22,6 +22,7 @@ export function toHaveValidCertificate(this: MatcherContext, target: unknown, op
   const days = options?.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''
   return runCheck<CertificateObserved>(this, {
     matcher: 'toHaveValidCertificate',
+    budgetMs: options?.maxLatencyMs,
     expected: `a trusted certificate, valid now, for ${options?.servername ?? 'the host'}${days}`,
     details: ({ observed }) =>
       observed.validTo

@@ -23,6 +23,7 @@ export function toResolveDns(this: MatcherContext, target: unknown, options: Dns
   const servers = options?.servers ? ` from ${options.servers.join(', ')}` : ''
   return runCheck<DnsObserved>(this, {
     matcher: 'toResolveDns',
+    budgetMs: options?.maxLatencyMs,
     expected: `${type} records${includes.length ? ` including ${includes.map((v) => JSON.stringify(v)).join(', ')}` : ''}${servers}`,
     details: ({ observed }) => (observed.records.length > 0 ? [['records', observed.records.join(', ')]] : []),
     probe: async (signal, timeoutMs) => (await load()).probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),

@@ -23,6 +23,7 @@ const load = once(() => import('../src/probes/http.ts'))
 export function toRespondHttp(this: MatcherContext, target: unknown, options: HttpProbeOptions = {}): Promise<MatcherResult> {
   return runCheck(this, {
     matcher: 'toRespondHttp',
+    budgetMs: options?.maxLatencyMs,
     expected: describeHttpExpectation(options),
     details: httpDetails,
     probe: async (signal, timeoutMs) => (await load()).probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),

@@ -80,7 +80,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     for (const listener of process.listeners(signal)) if (!before[signal].includes(listener)) process.off(signal, listener)
   }
-  const metrics = createMetrics(labels)
+  const metrics = createMetrics(labels, intervalMs)
   const { server, refresh } = createHealthServer({ metrics, intervalMs, token })
   const scheduler = new Scheduler(
     session,

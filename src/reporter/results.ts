@@ -7,17 +7,10 @@
  */
 import { relative } from 'node:path'
 import type { TestCase, TestModule } from 'vitest/node'
+import type { CheckRecord } from '../check-record.ts'
 import { redact } from '../redact.ts'
 
-/** One check (matcher call) within a test, as recorded by the matcher. */
-export interface CheckRecord {
-  matcher: string
-  target: string
-  ok: boolean
-  latencyMs: number
-  summary: string
-  error?: string
-}
+export type { CheckRecord }
 
 /** A check's tier: its `smoke` tag, else diagnostic. */
 export type Tier = 'smoke' | 'diagnostic'
@@ -44,6 +37,8 @@ export interface CheckResult {
   retries: number
   /** The checks the test ran, in order. */
   checks: CheckRecord[]
+  /** The latency budget of the test: the sum of its checks' budgets, when every check has one. */
+  budgetMs?: number
   /** Why it failed: the matcher's message (redacted). */
   message?: string
 }
@@ -79,6 +74,7 @@ function toResult(test: TestCase, file: string): CheckResult {
     time: new Date(end).toISOString(),
     retries: diagnostic?.retryCount ?? 0,
     checks,
+    ...(checks.length > 0 && checks.every((check) => typeof check.budgetMs === 'number') && { budgetMs: checks.reduce((sum, check) => sum + (check.budgetMs ?? 0), 0) }),
     ...(error && { message: redact(error.message ?? String(error)) }),
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Prometheus metrics of `prodcheck serve`, with prom-client:
- * `prodcheck_check_up{check,tier,file}` (1 up, 0 down), `prodcheck_check_duration_seconds`
- * (histogram of check latencies, for percentiles), `prodcheck_run_duration_seconds`,
- * `prodcheck_last_run_timestamp_seconds`, `prodcheck_runs_total`.
+ * `prodcheck_check_up{check,tier,file}` (1 up, 0 down), `prodcheck_check_degraded`,
+ * `prodcheck_check_duration_seconds` (histogram of check latencies, for percentiles),
+ * `prodcheck_check_latency_budget_seconds` (the `maxLatencyMs` of checks that have one),
+ * `prodcheck_run_duration_seconds`, `prodcheck_last_run_timestamp_seconds`,
+ * `prodcheck_interval_seconds`, `prodcheck_runs_total`.
  *
  * @module
  */
@@ -23,10 +25,10 @@ export interface Metrics {
  * Creates the metrics, with `labels` as constant labels on every series (e.g. env, region).
  *
  * @example
- * const metrics = createMetrics({ env: 'prod' })
+ * const metrics = createMetrics({ env: 'prod' }, 30_000)
  * metrics.update(snapshot)
  */
-export function createMetrics(labels: Record<string, string> = {}): Metrics {
+export function createMetrics(labels: Record<string, string> = {}, intervalMs?: number): Metrics {
   const registry = new Registry()
   registry.setDefaultLabels(labels)
   const up = new Gauge({ name: 'prodcheck_check_up', help: 'Whether the check passed in the last run (1) or failed (0).', labelNames: LABELS, registers: [registry] })
@@ -40,18 +42,23 @@ export function createMetrics(labels: Record<string, string> = {}): Metrics {
   })
   const runDuration = new Gauge({ name: 'prodcheck_run_duration_seconds', help: 'Duration of the last run of the suite.', registers: [registry] })
   const lastRun = new Gauge({ name: 'prodcheck_last_run_timestamp_seconds', help: 'When the last run of the suite finished (Unix time).', registers: [registry] })
+  const budget = new Gauge({ name: 'prodcheck_check_latency_budget_seconds', help: 'Latency budget of the check (its maxLatencyMs), when it has one.', labelNames: LABELS, registers: [registry] })
   const runs = new Counter({ name: 'prodcheck_runs_total', help: 'Runs of the suite completed since start.', registers: [registry] })
+  const interval = new Gauge({ name: 'prodcheck_interval_seconds', help: 'Pause between two runs of the suite: results older than a few of these are stale.', registers: [registry] })
+  if (intervalMs !== undefined) interval.set(intervalMs / 1000)
   return {
     registry,
     update(snapshot) {
       // checks that disappeared from the suite must not linger with their last value
       up.reset()
       degraded.reset()
+      budget.reset()
       for (const check of snapshot.checks) {
         const series = { check: check.name, tier: check.tier, file: check.file }
         up.set(series, check.status === 'fail' ? 0 : 1)
         degraded.set(series, check.status === 'warn' ? 1 : 0)
         duration.observe(series, check.latencyMs / 1000)
+        if (check.budgetMs !== undefined) budget.set(series, check.budgetMs / 1000)
       }
       runDuration.set((snapshot.durationMs ?? 0) / 1000)
       if (snapshot.finishedAt) lastRun.set(Date.parse(snapshot.finishedAt) / 1000)

@@ -114,6 +114,25 @@ describe('prodcheck serve with a token', () => {
     }
   })
 
+  test('--label adds constant labels to every series; budgets and the interval are exported for the alert rules', async () => {
+    const serve = await startServe(BASIC, ['--interval', '45s', '--token', TOKEN, '--label', 'env=prod', '--label', 'region=eu-west', 'prod-tests/api.test.ts'], { API_URL: api.url })
+    try {
+      await serve.waitFor(/run 1: /)
+      const metrics = (await get(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).body
+      const series = metrics.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
+      expect(series.length).toBeGreaterThan(20)
+      for (const line of series) expect(line).toMatch(/\{(.*,)?env="prod",region="eu-west"(,.*)?\} /)
+      expect(metrics).toMatch(/^prodcheck_check_up\{check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts",env="prod",region="eu-west"\} 1$/m)
+      // the one check with a maxLatencyMs has a budget; the others have none
+      expect(series.filter((line) => line.startsWith('prodcheck_check_latency_budget_seconds'))).toEqual([
+        'prodcheck_check_latency_budget_seconds{check="api is up",tier="smoke",file="prod-tests/api.test.ts",env="prod",region="eu-west"} 2',
+      ])
+      expect(metrics).toMatch(/^prodcheck_interval_seconds\{env="prod",region="eu-west"\} 45$/m)
+    } finally {
+      await serve.stop()
+    }
+  })
+
   test('reads the token from PRODCHECK_TOKEN', async () => {
     const serve = await startServe(BASIC, ['--interval', '60s', 'prod-tests/api.test.ts'], { API_URL: api.url, PRODCHECK_TOKEN: TOKEN })
     try {
