@@ -115,9 +115,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 test('Prometheus sees exactly the broken host, and its smoke alert is pending', async () => {
   const hosts = network?.hosts ?? []
-  // every host scraped twice, each after at least one completed run of its checks
+  // every host scraped twice with the results of a completed run of its checks
   await until('two scrapes of every host with results', async () => {
-    const scrapes = await query('count_over_time(prodcheck_runs_total{job="prodcheck"}[1m]) >= 2')
+    const scrapes = await query('count by (instance) (count_over_time(prodcheck_check_up{job="prodcheck"}[1m]) >= 2)')
     return scrapes.length === hosts.length ? scrapes : undefined
   })
   const up = await query('up{job="prodcheck"}')
