@@ -179,6 +179,33 @@ export function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
 }
 
+/** What a probe saw, for {@link probeResult}. */
+export interface ProbeOutcome<Observed> {
+  target: string
+  latencyMs: number
+  observed: Observed
+  /** Why the exchange failed; then no expectation is judged. */
+  error: ProbeError | undefined
+  /** The expectations that did not hold, judged only when the exchange completed. */
+  failures: () => string[]
+  /** One line saying what was observed, asked only when the exchange completed. */
+  summary: () => string
+}
+
+/**
+ * The result of a probe: failed with its error when the exchange failed (summary
+ * `CODE: message`, no failures judged), else ok unless an expectation failed.
+ *
+ * @example
+ * return probeResult({ target: where, latencyMs, observed, error, failures: () => latencyFailure(latencyMs, maxLatencyMs), summary: () => `connected to ${where}` })
+ */
+export function probeResult<Observed>(outcome: ProbeOutcome<Observed>): ProbeResult<Observed> {
+  const { target, latencyMs, observed, error } = outcome
+  if (error) return { ok: false, target, latencyMs, summary: `${error.code}: ${error.message}`, observed, failures: [], error }
+  const failures = outcome.failures()
+  return { ok: failures.length === 0, target, latencyMs, summary: outcome.summary(), observed, failures }
+}
+
 /** The failure to add when a probe that succeeded took longer than its budget. */
 export function latencyFailure(latencyMs: number, maxLatencyMs: number | undefined): string[] {
   if (maxLatencyMs === undefined || latencyMs <= maxLatencyMs) return []

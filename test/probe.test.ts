@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { checkDuration, closeGracefully, DeadlineError, describeNetworkError, errorCode, errorMessage, formatMs, latencyFailure, startDeadline } from '../src/probe.ts'
+import { checkDuration, closeGracefully, DeadlineError, describeNetworkError, errorCode, errorMessage, formatMs, latencyFailure, probeResult, startDeadline } from '../src/probe.ts'
 
 describe('startDeadline', () => {
   test('aborts its signal when the time is up, as a timeout', async () => {
@@ -85,6 +85,37 @@ describe('formatMs and latencyFailure', () => {
     expect(latencyFailure(120, 100)).toEqual(['took 120 ms, over the latency budget of 100 ms'])
     expect(latencyFailure(80, 100)).toEqual([])
     expect(latencyFailure(80, undefined)).toEqual([])
+  })
+})
+
+describe('probeResult', () => {
+  const seen = { status: 200 }
+  test('a failed exchange: its error as summary, no expectation judged', () => {
+    const judged: string[] = []
+    const result = probeResult({
+      target: 'http://h/',
+      latencyMs: 12,
+      observed: seen,
+      error: { code: 'ECONNREFUSED', message: 'connection refused by h:80' },
+      failures: () => {
+        judged.push('failures')
+        return ['x']
+      },
+      summary: () => {
+        judged.push('summary')
+        return 'HTTP 200'
+      },
+    })
+    expect(result).toEqual({ ok: false, target: 'http://h/', latencyMs: 12, summary: 'ECONNREFUSED: connection refused by h:80', observed: seen, failures: [], error: { code: 'ECONNREFUSED', message: 'connection refused by h:80' } })
+    expect(judged).toEqual([])
+  })
+
+  test('a completed exchange: ok unless an expectation failed, and no error key', () => {
+    const base = { target: 't', latencyMs: 3, observed: seen, error: undefined, summary: () => 'HTTP 200' }
+    expect(probeResult({ ...base, failures: () => [] })).toEqual({ ok: true, target: 't', latencyMs: 3, summary: 'HTTP 200', observed: seen, failures: [] })
+    const failed = probeResult({ ...base, failures: () => ['status 200, expected 204'] })
+    expect(failed).toEqual({ ok: false, target: 't', latencyMs: 3, summary: 'HTTP 200', observed: seen, failures: ['status 200, expected 204'] })
+    expect('error' in failed).toBe(false)
   })
 })
 

@@ -18,6 +18,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
@@ -76,16 +77,14 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
     const open = connection
     await closeGracefully(() => open.close(), () => open.connection.stream?.destroy())
   }
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `${observed.server ?? 'AMQP broker'} opened virtual host ${vhost}`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => `${observed.server ?? 'AMQP broker'} opened virtual host ${vhost}`,
+  })
 }
 
 function describeAmqpError(error: unknown, where: string, vhost: string): ProbeError {

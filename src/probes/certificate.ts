@@ -21,6 +21,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { formatHostPort, isHostname, parseHostPort } from '../targets.ts'
@@ -139,15 +140,7 @@ export async function probeCertificate(
   }
   const failures = error || !certificate ? [] : [...inspect(certificate, observed, servername ?? host, minDaysLeft), ...latencyFailure(latencyMs, maxLatencyMs)]
   if (failures.length > 0) observed.trusted = false
-  return {
-    ok: !error && failures.length === 0,
-    target: where,
-    latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : describeCertificate(observed),
-    observed,
-    failures,
-    ...(error && { error }),
-  }
+  return probeResult({ target: where, latencyMs, observed, error, failures: () => failures, summary: () => describeCertificate(observed) })
 }
 
 /** Fills `observed` from the certificate and returns every problem found, each with its dates. */

@@ -20,6 +20,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { isHostname, parseHostPort, requireTarget } from '../targets.ts'
@@ -103,20 +104,19 @@ export async function probeDns(target: string, options: DnsProbeOptions = {}, si
     resolver.cancel()
   }
   const latencyMs = deadline.elapsed()
-  const missing = error ? [] : includes.filter((want) => !observed.records.some((record) => recordMatches(record, want, type)))
-  const failures = [
-    ...missing.map((want) => `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.join(', ') || 'none'})`),
-    ...(error ? [] : latencyFailure(latencyMs, maxLatencyMs)),
-  ]
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: raw,
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `${raw} ${type} → ${summarize(observed.records)}`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => [
+      ...includes
+        .filter((want) => !observed.records.some((record) => recordMatches(record, want, type)))
+        .map((want) => `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.join(', ') || 'none'})`),
+      ...latencyFailure(latencyMs, maxLatencyMs),
+    ],
+    summary: () => `${raw} ${type} → ${summarize(observed.records)}`,
+  })
 }
 
 function checkServers(servers: readonly string[]): string[] {

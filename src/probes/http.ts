@@ -27,6 +27,7 @@ import {
   latencyFailure,
   type ProbeError,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { MASK, redact, registerUrlSecrets } from '../redact.ts'
@@ -104,16 +105,14 @@ export async function probeHttp(
   }
   const latencyMs = deadline.elapsed()
   observed.connectMs = progress.connectMs
-  const failures = error ? [] : [...checkResponse(observed, expectations), ...latencyFailure(latencyMs, maxLatencyMs)]
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `HTTP ${observed.status} ${observed.statusText ?? ''}`.trim(),
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => [...checkResponse(observed, expectations), ...latencyFailure(latencyMs, maxLatencyMs)],
+    summary: () => `HTTP ${observed.status} ${observed.statusText ?? ''}`.trim(),
+  })
 }
 
 async function exchange(

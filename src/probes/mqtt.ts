@@ -20,6 +20,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
@@ -78,16 +79,14 @@ export async function probeMqtt(target: string, options: ProbeOptions = {}, sign
     client.on('error', () => {})
     client.end(true)
   }
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `MQTT broker at ${where} accepted the connection`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => `MQTT broker at ${where} accepted the connection`,
+  })
 }
 
 function describeMqttError(error: unknown, where: string): ProbeError {

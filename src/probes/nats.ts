@@ -20,6 +20,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
@@ -92,16 +93,14 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
     const open = connection
     await closeGracefully(() => open.close(), () => {})
   }
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `${observed.server ?? 'NATS server'} at ${where} accepted the connection`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => `${observed.server ?? 'NATS server'} at ${where} accepted the connection`,
+  })
 }
 
 /** The INFO line a NATS server sends first; rejects if something else (or nothing) comes. */

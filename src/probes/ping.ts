@@ -31,6 +31,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
@@ -121,18 +122,14 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
     deadline.clear()
   }
   const latencyMs = observed.avgMs ?? deadline.elapsed()
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: host,
     latencyMs,
-    summary: error
-      ? `${error.code}: ${error.message}`
-      : `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(latencyMs)}`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`),
+    summary: () => `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(latencyMs)}`,
+  })
 }
 
 /**

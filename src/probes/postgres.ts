@@ -24,6 +24,7 @@ import {
   latencyFailure,
   type ProbeError,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
@@ -88,18 +89,14 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   if (error) destroy()
   else await closeGracefully(() => client.end(), destroy)
 
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error
-      ? `${error.code}: ${error.message}`
-      : `PostgreSQL ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => `PostgreSQL ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
+  })
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   latencyFailure,
   type ProbeError,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact } from '../redact.ts'
@@ -105,17 +106,14 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
   if (error) destroy()
   else await closeGracefully(() => client.quit(), destroy)
 
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  const shownReply = (observed.reply ?? '').split(/\r?\n/)[0]?.slice(0, 60)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `Redis answered ${command}: ${shownReply}`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => `Redis answered ${command}: ${(observed.reply ?? '').split(/\r?\n/)[0]?.slice(0, 60)}`,
+  })
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { redact, registerSecret } from '../redact.ts'
@@ -113,17 +114,17 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   if (error) connection.close()
   else connection.quit()
 
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  const how = [observed.secure ? (secure ? 'TLS' : 'STARTTLS') : 'plain text', observed.authenticated ? 'authenticated' : 'no AUTH'].join(', ')
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: displayUrl(url),
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `SMTP server at ${where} accepted the session (${how})`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => {
+      const how = [observed.secure ? (secure ? 'TLS' : 'STARTTLS') : 'plain text', observed.authenticated ? 'authenticated' : 'no AUTH'].join(', ')
+      return `SMTP server at ${where} accepted the session (${how})`
+    },
+  })
 }
 
 function checkAuth(auth: unknown): { user: string; pass: string } | undefined {

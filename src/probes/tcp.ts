@@ -18,6 +18,7 @@ import {
   type ProbeError,
   type ProbeOptions,
   type ProbeResult,
+  probeResult,
   startDeadline,
 } from '../probe.ts'
 import { formatHostPort, parseHostPort } from '../targets.ts'
@@ -75,14 +76,12 @@ export async function probeTcp(target: string, options: TcpProbeOptions = {}, si
     socket?.destroy()
   }
   const latencyMs = deadline.elapsed()
-  const failures = error ? [] : latencyFailure(latencyMs, maxLatencyMs)
-  return {
-    ok: !error && failures.length === 0,
+  return probeResult({
     target: where,
     latencyMs,
-    summary: error ? `${error.code}: ${error.message}` : `connected to ${formatHostPort({ host: observed.address ?? host, port })}`,
     observed,
-    failures,
-    ...(error && { error }),
-  }
+    error,
+    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    summary: () => `connected to ${formatHostPort({ host: observed.address ?? host, port })}`,
+  })
 }
