@@ -139,7 +139,6 @@ export async function probeCertificate(
     error = { code: 'ENOCERT', message: `${where} completed the handshake without presenting a certificate`, hint: 'the server may use PSK or anonymous TLS; it cannot be verified' }
   }
   const failures = error || !certificate ? [] : [...inspect(certificate, observed, servername ?? host, minDaysLeft), ...latencyFailure(latencyMs, maxLatencyMs)]
-  if (failures.length > 0) observed.trusted = false
   return probeResult({ target: where, latencyMs, observed, error, failures: () => failures, summary: () => describeCertificate(observed) })
 }
 
@@ -169,6 +168,7 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
   }
   const mismatch = checkServerIdentity(name, certificate)
   if (mismatch) {
+    observed.trusted = false
     problems.push(`not valid for ${name}: it covers ${observed.altNames.join(', ') || `CN=${observed.subject ?? '?'}`}`)
   }
   return problems

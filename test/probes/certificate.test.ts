@@ -52,12 +52,15 @@ describe('probeCertificate', () => {
     const result = await probeCertificate(at('expiringSoon'), { ca: ca.cert, minDaysLeft: 14 })
     expect(result.failures).toEqual([expect.stringMatching(/^expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 4 day\(s\): fewer than the 14 asked, renew it$/)])
     expect(result.observed.daysLeft).toBe(4)
+    // expiring soon is a failure, not a reason to call the chain untrusted
+    expect(result.observed.trusted).toBe(true)
     expect((await probeCertificate(at('expiringSoon'), { ca: ca.cert, minDaysLeft: 3 })).ok).toBe(true)
   })
 
   test('fails a certificate for another host, naming what it covers', async () => {
     const result = await probeCertificate(at('wrongHost'), { ca: ca.cert })
     expect(result.failures).toEqual(['not valid for localhost: it covers DNS:other.example'])
+    expect(result.observed.trusted).toBe(false)
     expect((await probeCertificate(`127.0.0.1:${servers.wrongHost?.port}`, { ca: ca.cert, servername: 'other.example' })).ok).toBe(true)
   })
 
