@@ -10,8 +10,8 @@ import { SetupError, TargetError } from '../src/errors.ts'
 export type { CheckRecord } from '../src/check-record.ts'
 export { once } from '../src/drivers.ts'
 import { formatMs, type ProbeResult } from '../src/probe.ts'
-import { redact } from '../src/redact.ts'
 import { type CheckTask, getRuntime } from '../src/runtime.ts'
+import { MAX_LINE_CHARS, peerText } from '../src/text.ts'
 import { formatMessage, type MessageParts } from './format.ts'
 
 /** The part of a runner's matcher context (`this`) that the matchers read: Vitest and Jest both have it. */
@@ -21,12 +21,16 @@ export interface MatcherContext {
   task?: unknown
 }
 
-/** What a matcher returns to Vitest or Jest. */
+/**
+ * What a matcher returns to Vitest or Jest. `actual` and `expected` are left undefined: the
+ * message already says what was expected and observed, redacted and cut, and Vitest would
+ * print them again as a diff, unredacted, in every report (docs/decisions/0009).
+ */
 export interface MatcherResult {
   pass: boolean
   message: () => string
-  actual: unknown
-  expected: unknown
+  actual: undefined
+  expected: undefined
 }
 
 /** How a matcher describes its check. */
@@ -68,7 +72,7 @@ export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpe
 /** Latency and outcome as a test annotation: reporters see it (the JUnit reporter as a property). */
 async function annotate(task: CheckTask, text: string): Promise<void> {
   try {
-    await task.context?.annotate?.(redact(text), 'prodcheck')
+    await task.context?.annotate?.(peerText(text, MAX_LINE_CHARS), 'prodcheck')
   } catch {
     // an annotation is a convenience: a runner without it (or a finished test) changes nothing
   }
@@ -116,8 +120,8 @@ function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined
   return {
     pass: result.ok,
     message: () => formatMessage({ matcher: spec.matcher, isNot, expected: spec.expected, result, details: spec.details?.(result) }),
-    actual: result.summary,
-    expected: spec.expected,
+    actual: undefined,
+    expected: undefined,
   }
 }
 
@@ -135,12 +139,13 @@ export function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O,
 }
 
 function record(task: CheckTask, matcher: string, result: ProbeResult<unknown>, budgetMs: number | undefined): void {
+  // what is recorded is reported as it is, by Vitest's own JSON reporter too: redacted and cut here
   const entry: CheckRecord = {
     matcher,
-    target: result.target,
+    target: peerText(result.target, MAX_LINE_CHARS),
     ok: result.ok,
     latencyMs: Math.round(result.latencyMs * 100) / 100,
-    summary: result.summary,
+    summary: peerText(result.summary, MAX_LINE_CHARS),
     ...(result.error && { error: result.error.code }),
     ...(typeof budgetMs === 'number' && { budgetMs }),
   }

@@ -1,12 +1,14 @@
 /**
  * The one formatter of matcher messages, so that every check fails the same way:
  * the target, what was expected, what was observed (with latency), what did not hold,
- * and what to fix. Secrets are redacted once more on the way out.
+ * and what to fix. Every line is redacted once more, made printable (no control character
+ * reaches a terminal) and cut to {@link MAX_LINE_CHARS}; a message has at most
+ * {@link MAX_LINES} lines, with "… N more lines".
  *
  * @module
  */
 import { formatMs, type ProbeResult } from '../src/probe.ts'
-import { redact } from '../src/redact.ts'
+import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText } from '../src/text.ts'
 
 /** Everything a message is made of. */
 export interface MessageParts {
@@ -48,13 +50,19 @@ export function formatMessage({ matcher, isNot, expected, result, details = [] }
       if (result.error.hint) lines.push(['fix', result.error.hint])
     } else {
       lines.push(['observed', `${result.summary}${took}`])
-      for (const failure of result.failures) lines.push(['failed', failure])
+      // the first failures, then what came (body, records…), which says as much as the rest
+      for (const failure of result.failures.slice(0, MAX_FAILURES)) lines.push(['failed', failure])
+      if (result.failures.length > MAX_FAILURES) lines.push(['…', `${result.failures.length - MAX_FAILURES} more failed expectations`])
     }
   }
   lines.push(...details)
-  const body = lines.map(([label, text]) => `  ${label.padEnd(LABEL_WIDTH)} ${text}`).join('\n')
-  return redact(`${isNot ? 'not.' : ''}${matcher}: ${result.target}\n${body}`)
+  const head = `${isNot ? 'not.' : ''}${matcher}: ${peerText(result.target, MAX_LINE_CHARS)}`
+  const body = lines.map(([label, text]) => `  ${label.padEnd(LABEL_WIDTH)} ${peerText(text, MAX_LINE_CHARS)}`)
+  return [head, ...cutLines(body, MAX_LINES - 1).map((line) => (line.startsWith('… ') ? `  ${'…'.padEnd(LABEL_WIDTH)} ${line.slice(2)}` : line))].join('\n')
 }
+
+/** Failed expectations listed in a message; the others are counted. */
+const MAX_FAILURES = 12
 
 /**
  * A one-line excerpt of a response body for messages: at most `max` characters,
@@ -65,7 +73,7 @@ export function formatMessage({ matcher, isNot, expected, result, details = [] }
  */
 export function excerpt(text: string, totalBytes: number, max = 300): string {
   if (totalBytes === 0) return '(empty)'
-  if (/[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 1000)) || text.includes('\ufffd\ufffd')) return `(binary, ${totalBytes} bytes)`
-  const flat = text.replace(/\r?\n/g, '\\n').replace(/\t/g, '\\t')
-  return flat.length > max ? `${flat.slice(0, max)}… (${totalBytes} bytes in all)` : flat
+  const head = text.slice(0, 1000)
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(head) || head.includes('\ufffd\ufffd')) return `(binary, ${totalBytes} bytes)`
+  return peerText(text, max, `${totalBytes} bytes`)
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DnsObserved, DnsProbeOptions } from '../src/probes/dns.ts'
+import { cutList } from '../src/text.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 
 // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
@@ -25,7 +26,7 @@ export function toResolveDns(this: MatcherContext, target: unknown, options: Dns
     matcher: 'toResolveDns',
     budgetMs: options?.maxLatencyMs,
     expected: `${type} records${includes.length ? ` including ${includes.map((v) => JSON.stringify(v)).join(', ')}` : ''}${servers}`,
-    details: ({ observed }) => (observed.records.length > 0 ? [['records', observed.records.join(', ')]] : []),
+    details: ({ observed }) => (observed.records.length > 0 ? [['records', cutList(observed.records, { total: observed.answers })]] : []),
     probe: async (signal, timeoutMs) => (await load()).probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -9,7 +9,9 @@
  * @module
  */
 import { TargetError } from './errors.ts'
+import type { ProbeScope } from './probe-scope.ts'
 import { redact, redactInput } from './redact.ts'
+import { formatBytes, peerText } from './text.ts'
 
 /** Default deadline of a probe, in milliseconds, when neither the check nor the environment sets one. */
 export const DEFAULT_TIMEOUT_MS = 5000
@@ -51,6 +53,11 @@ export interface ProbeOptions {
   timeoutMs?: number
   /** Fail when the exchange took longer than this, in ms. */
   maxLatencyMs?: number
+  /**
+   * Bytes the check accepts from its peer, in all (every socket, headers and body). Past it,
+   * the check stops reading and fails with `ETOOLARGE`. Default 1 MiB (HTTP: 8 MiB).
+   */
+  maxReceivedBytes?: number
 }
 
 /** A deadline for one probe: an AbortSignal that fires on timeout or when the caller aborts. */
@@ -116,6 +123,18 @@ export function abortedError(deadline: Deadline): ProbeError | undefined {
   return { code: 'EABORTED', message: `aborted after ${formatMs(deadline.elapsed())}: ${redact(errorMessage(deadline.signal.reason))}` }
 }
 
+/**
+ * How long a probe may spend, after its deadline, asking the server to stop the work it
+ * started (cancelling a query): a tenth of the deadline, between 50 ms and 1 s, so that the
+ * verdict still comes within the deadline + 20 %.
+ *
+ * @example
+ * cancelBudget(5000) // 500
+ */
+export function cancelBudget(timeoutMs: number): number {
+  return Math.min(1000, Math.max(50, timeoutMs / 10))
+}
+
 /** The reason a deadline aborts with. */
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError'
@@ -151,6 +170,36 @@ export function checkDuration(name: string, value: unknown): number | undefined 
     throw new TargetError(`${name} must be a positive number of milliseconds, got ${describeValue(value)}`)
   }
   return value
+}
+
+/**
+ * Validates a byte-count option such as `maxReceivedBytes`: a positive whole number.
+ *
+ * @example
+ * const budget = checkBytes('maxReceivedBytes', options.maxReceivedBytes) ?? DEFAULT_MAX_RECEIVED_BYTES
+ */
+export function checkBytes(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TargetError(`${name} must be a positive whole number of bytes, got ${describeValue(value)}`)
+  }
+  return value
+}
+
+/**
+ * The failure of a probe whose peer sent more than its byte budget, or undefined when it
+ * did not: this comes first, whatever error the driver made of the cut connection.
+ *
+ * @example
+ * error = budgetExceeded(scope, where, phase) ?? describeNetworkError(caught, where)
+ */
+export function budgetExceeded(scope: ProbeScope, where: string, phase: string): ProbeError | undefined {
+  if (!scope.exceeded) return undefined
+  return {
+    code: 'ETOOLARGE',
+    message: `${where} sent more than ${formatBytes(scope.maxReceivedBytes)} while ${phase}: the check stopped reading`,
+    hint: 'no healthy peer sends that much to a check: is this the service you meant (host, port, scheme)? If the answer really is that large, raise maxReceivedBytes',
+  }
 }
 
 /** A short rendering of an input value for error messages: secrets masked (even in URLs that do not parse), long strings cut. */
@@ -298,24 +347,21 @@ export function errorCode(error: unknown): string {
 
 /**
  * The message of an error-like value, following `cause` when the outer message is empty;
- * made printable (a peer speaking garbage gets echoed by drivers) and cut to 300 characters.
+ * drivers echo what a peer sent in their messages, so it is treated as peer text: cut to
+ * 300 characters (after a redaction window), redacted, and made printable.
+ *
+ * @example
+ * errorMessage(new Error('bad greeting\u0000 from server')) // 'bad greeting\\x00 from server'
  */
 export function errorMessage(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0 && !error.message) return errorMessage(error.errors[0])
-  if (error instanceof Error) return printable(error.message) || errorMessage(error.cause) || error.name
-  return printable(String(error))
+  if (error instanceof Error) return (error.message ? shown(error.message) : '') || errorMessage(error.cause) || error.name
+  return shown(String(error))
 }
 
-/**
- * Text from the network, safe to print: control and non-printable characters as `\xNN`,
- * at most `max` characters.
- *
- * @example
- * printable('bad\u0000greeting') // 'bad\\x00greeting'
- */
-export function printable(text: string, max = 300): string {
-  const safe = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\ufffd' ? '?' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
-  return safe.length > max ? `${safe.slice(0, max)}…` : safe
+/** Peer text, with replacement characters (bytes that were not UTF-8) as `?`. */
+function shown(text: string): string {
+  return peerText(text).replace(/\ufffd/g, '?')
 }
 
 /**

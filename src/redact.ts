@@ -1,19 +1,25 @@
 /**
- * Secret redaction: every message, report and endpoint text goes through {@link redact}.
+ * Secret redaction: every message, report and endpoint text goes through {@link redact},
+ * in the test worker and again in the runner process (CLI, reporters, serve), each with a
+ * registry built from its own environment.
  *
- * Three layers, so that a secret is scrubbed even when a driver echoes it in its own words:
- * - patterns: URL userinfo passwords (even with an unencoded `@` inside), secret-looking query parameters, `Authorization`
- *   and `Bearer` values;
- * - a registry of known secret values: credentials found in targets and the values of
- *   environment variables whose names look secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`,
- *   `*KEY*`, `*CREDENTIALS*`, `*PRIVATE*`);
- * - both in their URL-encoded forms as well.
+ * Three layers, so that a secret is scrubbed even when a driver or a peer echoes it:
+ * - patterns: URL userinfo passwords (even with an unencoded `@` inside), secret-looking
+ *   query parameters, header lines, JSON and inspected-object keys, `Bearer`-style values;
+ * - a registry of known secret values: credentials found in targets, the values of
+ *   secret-looking request headers and of each cookie, and the values of environment
+ *   variables whose names look secret ({@link isSecretName});
+ * - each secret in its raw, URL-encoded, URL-decoded and JSON-escaped forms.
+ *
+ * The patterns are one linear scan (redact-patterns.ts): 1 MiB of adversarial text takes
+ * a few milliseconds. Redacting is idempotent, and leaves the text around a secret as it was.
  *
  * The registry lives on `globalThis`, so the environment, the matchers and the reporters
  * share it even when a runner loads them as separate module instances.
  *
  * @module
  */
+import { LONGEST_PATTERN, maskSpans, type SecretNames, secretSpans } from './redact-patterns.ts'
 
 /** What a secret is replaced with. */
 export const MASK = '***'
@@ -21,8 +27,23 @@ export const MASK = '***'
 /** Values shorter than this are not registered: masking them everywhere would garble messages. */
 const MIN_SECRET_LENGTH = 4
 
-const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTHORIZATION|COOKIE/i
-const SECRET_PARAM = /^(?:.*(?:password|passwd|pwd|pass|secret|token|key|credential|signature|session|auth|jwt)|sig|code)$/i
+/**
+ * The words that make a name secret, wherever they appear as a word of it (`DB_PASSWORD`,
+ * `X-Auth-Token`, `apiKey`, `session_id`): see the table in docs/redaction.md.
+ */
+const SECRET_WORDS = new Set([
+  'password', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey',
+  'credential', 'credentials', 'creds', 'auth', 'authorization', 'cookie', 'cookies', 'session', 'sessionid', 'sid',
+  'signature', 'sig', 'otp', 'jwt', 'private', 'privatekey', 'bearer', 'csrf', 'xsrf',
+])
+/** Endings that make a compound word secret (`PGPASSWORD`, `authtoken`, `accesskey`); not `auth`, which error codes end with (`EAUTH`). */
+const SECRET_ENDINGS = ['password', 'passwd', 'secret', 'token', 'key', 'session', 'signature', 'credential', 'credentials', 'cookie']
+/** Query parameters that are secret beyond the secret names (OAuth codes). */
+const SECRET_PARAMS = new Set(['code'])
+/** Environment variables whose names contain a secret word but hold no secret. */
+const NOT_SECRET_VARIABLES = new Set(['PWD', 'OLDPWD'])
+/** Values too common to be secrets: registering them would mask every `true` in every message. */
+const TRIVIAL_VALUE = /^(?:true|false|yes|no|on|off|none|null|nil|undefined|enabled|disabled|\d{1,5})$/i
 
 const REGISTRY_KEY = Symbol.for('prodcheck.secrets')
 
@@ -47,6 +68,18 @@ function sortedSecrets(registry: Set<string>): string[] {
 }
 
 /**
+ * How many characters beyond a cut must be kept for {@link redact} to see every secret
+ * that starts before the cut: the longest pattern or registered secret. Text limits cut
+ * to (length + margin), redact, then cut to length.
+ *
+ * @example
+ * redact(text.slice(0, 300 + redactionMargin())).slice(0, 300)
+ */
+export function redactionMargin(): number {
+  return LONGEST_PATTERN + (sortedSecrets(registryOf())[0]?.length ?? 0)
+}
+
+/**
  * Registers a secret value so that {@link redact} replaces it wherever it appears.
  *
  * @example
@@ -58,20 +91,70 @@ export function registerSecret(value: string | undefined | null, scope?: object)
   const registry = registryOf(scope)
   if (registry.has(value)) return
   registry.add(value)
-  for (const form of [encodeURIComponent(value), safeDecode(value)]) {
+  for (const form of [encodeURIComponent(value), safeDecode(value), JSON.stringify(value).slice(1, -1)]) {
     if (form.length >= MIN_SECRET_LENGTH) registry.add(form)
   }
 }
 
+/** The words of a name: split at punctuation and camelCase humps, lower case. */
+function wordsOf(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)
+}
+
+function isSecretWord(word: string): boolean {
+  return SECRET_WORDS.has(word) || SECRET_ENDINGS.some((ending) => word.length > ending.length && word.endsWith(ending))
+}
+
 /**
- * Whether an environment variable or header name looks like it holds a secret.
+ * Whether an environment variable, header or key name looks like it holds a secret: one
+ * of its words is a secret word (`DB_PASSWORD`, `X-Hub-Signature-256`, `X-Session-Id`,
+ * `apiKey`), or ends like one (`PGPASSWORD`, `authtoken`).
  *
  * @example
  * isSecretName('DB_PASSWORD') // true
+ * isSecretName('X-Auth') // true
  * isSecretName('PORT') // false
  */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name)
+  if (name.length > 128 || NOT_SECRET_VARIABLES.has(name)) return false
+  let known = secretNames.get(name)
+  if (known === undefined) {
+    known = wordsOf(name).some(isSecretWord)
+    if (secretNames.size >= 4096) secretNames.clear()
+    secretNames.set(name, known)
+  }
+  return known
+}
+
+/** Names already judged by {@link isSecretName}: redaction asks about the same few names again and again. */
+const secretNames = new Map<string, boolean>()
+
+/**
+ * Whether a query parameter looks secret: a secret name (`access_token`, `sessionid`,
+ * `otp`, `X-Amz-Signature`) or an OAuth `code`.
+ *
+ * @example
+ * isSecretParam('session_id') // true
+ * isSecretParam('page') // false
+ */
+export function isSecretParam(name: string): boolean {
+  return isSecretName(name) || SECRET_PARAMS.has(name.toLowerCase())
+}
+
+/**
+ * Registers a value that a secret-looking name holds, unless it is too common to be one
+ * (`true`, `off`, a port number): those are left out, not to mask them everywhere.
+ *
+ * @example
+ * registerNamedSecret('X-Api-Key', 'k-123456') // registered
+ * registerNamedSecret('SESSION_SECURE', 'true') // not registered
+ */
+export function registerNamedSecret(name: string, value: string | undefined, scope?: object): void {
+  if (value === undefined || !isSecretName(name) || TRIVIAL_VALUE.test(value.trim())) return
+  registerSecret(value, scope)
+  // `Bearer abc`, `Basic dXNl`: the credential alone is echoed too
+  const credential = /^(?:Bearer|Basic|Token|ApiKey|Digest)[ \t]+(\S{4,})$/i.exec(value.trim())?.[1]
+  if (credential) registerSecret(credential, scope)
 }
 
 /**
@@ -84,7 +167,7 @@ export function isSecretName(name: string): boolean {
 export function registerEnvSecrets(env: Record<string, string | undefined>, scope?: object): void {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue
-    if (isSecretName(name)) registerSecret(value, scope)
+    registerNamedSecret(name, value, scope)
     if (value.includes('://')) registerUrlSecrets(value, scope)
   }
 }
@@ -108,12 +191,12 @@ export function registerUrlSecrets(target: string, scope?: object): void {
   if (url.password) registerSecret(safeDecode(url.password), scope)
   // https://<token>@host: a user name alone, on the web, is a token
   else if (url.username && WEB_SCHEME.test(url.protocol)) registerSecret(safeDecode(url.username), scope)
-  for (const [name, value] of url.searchParams) if (SECRET_PARAM.test(name)) registerSecret(value, scope)
+  for (const [name, value] of url.searchParams) if (isSecretParam(name)) registerSecret(value, scope)
 }
 
 const WEB_SCHEME = /^(https?|wss?):$/i
 /** `scheme://` + everything up to the last `@` of the line: the userinfo of a URL that may not parse. */
-const RAW_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i
+const RAW_USERINFO = /^([a-z][a-z0-9+.-]{0,31}:\/\/)([^\r\n]*)@/i
 
 /**
  * Masks the userinfo of a URL-like input that may not be a valid URL (an unencoded `/`,
@@ -145,30 +228,28 @@ export function redactInput(text: string): string {
   }
 }
 
+// Bearer abc, Basic dXNl… in free text
+const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Token|ApiKey|Digest)[ \t]{1,8}[A-Za-z0-9._~+/=-]{4,}/g
+
+/** Every literal a secret name or parameter contains, longest first: the scan jumps from one to the next. */
+const SECRET_LITERALS = new RegExp([...new Set([...SECRET_WORDS, ...SECRET_ENDINGS, ...SECRET_PARAMS])].sort((a, b) => b.length - a.length).join('|'), 'gi')
+
+const NAMES: SecretNames = { name: isSecretName, param: isSecretParam, words: SECRET_LITERALS }
+
 /**
  * Replaces every secret in a text with `***`: URL passwords, secret query parameters,
- * `Authorization`/`Bearer` values and every registered secret value.
+ * secret header lines and keys, `Bearer`-style values and every registered secret value.
+ * Linear in the length of the text; idempotent.
  *
  * @example
  * redact('postgres://app:s3cret@db:5432/app?sslmode=require&token=abc')
  * // 'postgres://app:***@db:5432/app?sslmode=require&token=***'
  */
 export function redact(text: string): string {
-  // every pattern is bounded: redact runs on whole response bodies, and must stay linear
-  let out = text
-    // scheme://user:password@host → scheme://user:***@host
-    .replace(/([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@]{0,256}):([^\s/?#]{0,2048})@/gi, (_, head: string, pw: string) => (pw ? `${head}:${MASK}@` : `${head}:@`))
-    // https://token@host → https://***@host (a user name alone, on the web, is a token)
-    .replace(/\b((?:https?|wss?):\/\/)([^\s:/?#@]{1,2048})@/gi, `$1${MASK}@`)
-    // ?token=…&api_key=… (stops at &, #, whitespace and quotes)
-    .replace(/([?&;])([^=&#\s"'<>]{1,64})=([^&#\s"'<>]*)/g, (whole, sep: string, name: string, value: string) =>
-      value && SECRET_PARAM.test(safeDecode(name)) ? `${sep}${name}=${MASK}` : whole,
-    )
-    // "authorization":"…", authorization: ['…'] (JSON, inspected objects): the quoted value
-    .replace(/(\b(?:proxy-)?authorization["']?\s*[:=]\s*\[?\s*["'])([^"'\r\n]+)/gi, `$1${MASK}`)
-    // Authorization: … at the start of a line (a header block): the rest of the line
-    .replace(/^(\s*(?:proxy-)?authorization\s*:\s*)(?!["'[])(.+)$/gim, `$1${MASK}`)
-    .replace(/\b(Bearer|Basic|Token|ApiKey|Digest)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${MASK}`)
+  let out = maskSpans(text, secretSpans(text, NAMES, MASK), MASK)
+  if (out.includes('Bearer') || out.includes('Basic') || out.includes('Token') || out.includes('ApiKey') || out.includes('Digest')) {
+    out = out.replace(SCHEME_CREDENTIAL, `$1 ${MASK}`)
+  }
   for (const secret of sortedSecrets(registryOf())) {
     if (out.includes(secret)) out = out.split(secret).join(MASK)
   }

@@ -40,13 +40,17 @@ export function requireTarget(input: unknown, what: string): string {
 }
 
 /**
- * Whether `host` is a DNS name (letters, digits, `-`, `_`, dots) or an IP literal.
+ * Whether `host` is a DNS name (letters, digits, `-`, `_`, dots) or an IP literal. IPv6
+ * zone ids (`fe80::1%eth0`) are refused: no probe can honour them (URLs cannot carry
+ * them, resolvers and drivers drop them).
  *
  * @example
  * isHostname('db.internal') // true
  * isHostname('127.0.0.1; rm -rf /') // false
+ * isHostname('::1%lo') // false
  */
 export function isHostname(host: string): boolean {
+  if (host.includes('%')) return false
   if (isIP(host)) return true
   if (host.length === 0 || host.length > 253) return false
   const name = host.endsWith('.') ? host.slice(0, -1) : host
@@ -90,11 +94,22 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
     const why = port !== undefined && Number(port) > 65535 ? `port ${port} is out of range (1-65535)` : 'it is not a valid URL'
     throw new TargetError(`${describeValue(raw)}: ${why}; expected ${what}`)
   }
+  let decoded: Array<[string, string]>
   try {
-    decodeURIComponent(url.username)
-    decodeURIComponent(url.password)
+    decoded = [['user', decodeURIComponent(url.username)], ['password', decodeURIComponent(url.password)]]
   } catch {
     throw new TargetError(`${describeValue(raw)} has a malformed %-escape in its user or password: encode "%" as %25`)
+  }
+  // a DSN's parts are decoded and sent as they are (to a driver, into a protocol message): a
+  // %00 or %0d%0a there would reach the server; an HTTP path or query is sent still encoded
+  if (!WEB_SCHEMES.has(url.protocol)) {
+    decoded.push(['database or path', safeDecode(url.pathname)])
+    for (const [name, value] of url.searchParams) decoded.push([`parameter ${name}`, value])
+  }
+  for (const [part, value] of decoded) {
+    if (CONTROL_CHARACTER.test(value)) {
+      throw new TargetError(`${describeValue(raw)} has a control character (such as %00, %0d or %0a) in its ${part}: it would be sent to the server as it is; remove it`)
+    }
   }
   if (!protocols.includes(url.protocol)) {
     throw new TargetError(
@@ -102,7 +117,7 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
     )
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-  if (host && !isHostname(safeDecodeHost(host))) {
+  if (host && !isHostname(safeDecode(host))) {
     throw new TargetError(`${describeValue(raw)} has an invalid host ${describeValue(host)}`)
   }
   // WHATWG URL accepts port 0, which is never connectable
@@ -110,11 +125,15 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
   return url
 }
 
-function safeDecodeHost(host: string): string {
+const WEB_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:'])
+// C0 controls and DEL, once decoded
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+
+function safeDecode(text: string): string {
   try {
-    return decodeURIComponent(host)
+    return decodeURIComponent(text)
   } catch {
-    return host
+    return text
   }
 }
 

@@ -1,14 +1,15 @@
 /**
  * The report formats of `prodcheck run`: text (the table), json (health+json), junit, tap,
  * and nagios (one status line with perfdata). Each is a pure function of the results.
+ * The results come redacted and printable (results.ts); each format then escapes what it
+ * cannot carry its own way (a name cannot open a TAP line, a perfdata label, or break XML).
  *
  * @module
  */
 import { toHealthDocument } from '../reporter/health.ts'
 import type { CheckResult } from '../reporter/results.ts'
-import { summarize } from '../reporter/results.ts'
+import { nameWithFile, safeMessage, summarize } from '../reporter/results.ts'
 import { formatTable } from '../reporter/table.ts'
-import { redact } from '../redact.ts'
 
 /** The formats `--format` accepts. */
 export const FORMATS = ['text', 'json', 'junit', 'tap', 'nagios'] as const
@@ -26,7 +27,7 @@ export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const
 export function formatReport(format: Format, results: readonly CheckResult[], errors: readonly string[]): string {
   switch (format) {
     case 'text':
-      return `${formatTable(results)}${errors.map((e) => `\n✗ ${redact(e)}`).join('')}${errors.length ? '\n' : ''}`
+      return `${formatTable(results)}${errors.map((e) => `\n✗ ${safeMessage(e)}`).join('')}${errors.length ? '\n' : ''}`
     case 'json':
       return `${JSON.stringify(withErrors(toHealthDocument(results), errors), null, 2)}\n`
     case 'junit':
@@ -40,7 +41,7 @@ export function formatReport(format: Format, results: readonly CheckResult[], er
 
 function withErrors<T extends { status: string; notes: string[] }>(document: T, errors: readonly string[]): T {
   if (errors.length === 0) return document
-  return { ...document, status: 'fail', notes: [...document.notes, ...errors.map((e) => redact(e))] }
+  return { ...document, status: 'fail', notes: [...document.notes, ...errors.map((e) => safeMessage(e))] }
 }
 
 /**
@@ -52,7 +53,7 @@ function withErrors<T extends { status: string; notes: string[] }>(document: T, 
 export function nagios(results: readonly CheckResult[], errors: readonly string[]): { line: string; code: number } {
   const ran = results.filter((r) => r.status !== 'skip')
   const { passed, degraded } = summarize(ran)
-  const perfdata = ran.map((r) => `'${r.name.replace(/'/g, "''").replace(/[=|]/g, '_')}'=${Math.round(r.latencyMs * 100) / 100}ms;;;`).join(' ')
+  const perfdata = ran.map((r) => `'${perfLabel(r.key)}'=${Math.round(r.latencyMs * 100) / 100}ms;;;`).join(' ')
   const failures = ran.filter((r) => r.status === 'fail')
   let state: keyof typeof NAGIOS
   let text: string
@@ -61,7 +62,7 @@ export function nagios(results: readonly CheckResult[], errors: readonly string[
     const first = failures[0]
     text = failures.length > 0
       ? `${failures.length} of ${ran.length} checks failed: ${failures.map((r) => r.name).join(', ')}${first?.message ? ` (${observed(first.message)})` : ''}`
-      : `the run failed: ${redact(errors[0] ?? '')}`
+      : `the run failed: ${safeMessage(errors[0] ?? '')}`
   } else if (degraded > 0) {
     state = 'WARNING'
     text = `${degraded} of ${ran.length} checks passed only after a retry: ${ran.filter((r) => r.status === 'warn').map((r) => r.name).join(', ')}`
@@ -90,7 +91,7 @@ function junit(results: readonly CheckResult[], errors: readonly string[]): stri
     return `  <testsuite name="${xml(file)}" tests="${tests.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`
   })
   if (errors.length > 0) {
-    suites.push(`  <testsuite name="prodcheck" tests="1" failures="0" errors="1" skipped="0" time="0">\n    <testcase classname="prodcheck" name="run" time="0">\n      <error message="${xml(firstLine(errors[0]))}">${xml(errors.map((e) => redact(e)).join('\n'))}</error>\n    </testcase>\n  </testsuite>`)
+    suites.push(`  <testsuite name="prodcheck" tests="1" failures="0" errors="1" skipped="0" time="0">\n    <testcase classname="prodcheck" name="run" time="0">\n      <error message="${xml(firstLine(errors[0]))}">${xml(errors.map((e) => safeMessage(e)).join('\n'))}</error>\n    </testcase>\n  </testsuite>`)
   }
   const total = results.length + (errors.length > 0 ? 1 : 0)
   const failed = results.filter((r) => r.status === 'fail').length
@@ -101,14 +102,15 @@ function tap(results: readonly CheckResult[], errors: readonly string[]): string
   const lines = ['TAP version 13', `1..${results.length + errors.length}`]
   results.forEach((r, i) => {
     const n = i + 1
-    const name = `${r.name} (${r.file})`.replace(/#/g, '\\#')
+    // names come on one line; a `#` would start a directive
+    const name = nameWithFile(r).replace(/\\/g, '\\\\').replace(/#/g, '\\#')
     if (r.status === 'skip') lines.push(`ok ${n} - ${name} # SKIP not selected`)
     else if (r.status === 'fail') {
       lines.push(`not ok ${n} - ${name}`, '  ---', `  message: ${JSON.stringify(r.message ?? '')}`, `  tier: ${r.tier}`, `  latency_ms: ${r.latencyMs}`, '  ...')
     } else lines.push(`ok ${n} - ${name} # time=${r.latencyMs}ms${r.status === 'warn' ? ` (degraded: passed after ${r.retries} retries)` : ''}`)
   })
   errors.forEach((e, i) => {
-    lines.push(`not ok ${results.length + i + 1} - the run`, '  ---', `  message: ${JSON.stringify(redact(e))}`, '  ...')
+    lines.push(`not ok ${results.length + i + 1} - the run`, '  ---', `  message: ${JSON.stringify(safeMessage(e))}`, '  ...')
   })
   return `${lines.join('\n')}\n`
 }
@@ -119,13 +121,24 @@ function observed(message: string): string {
 }
 
 function firstLine(text: string | undefined): string {
-  return redact((text ?? '').split('\n')[0] ?? '')
+  return safeMessage((text ?? '').split('\n')[0] ?? '')
 }
 
+/** The Nagios status text on one line: no line break, no `|` (it starts the perfdata). */
 function oneLine(text: string): string {
-  return redact(text).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '/')
+  return safeMessage(text).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '/')
 }
+
+/** A perfdata label: no quote, `=`, `|` or line break (plugin guidelines). */
+function perfLabel(text: string): string {
+  return text.replace(/['=|]/g, '_').replace(/[\r\n]/g, ' ')
+}
+
+// not allowed in XML 1.0 at all: C0 controls but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 function xml(text: string): string {
-  return redact(text).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`)
+  return safeMessage(text)
+    .replace(NOT_XML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`)
 }

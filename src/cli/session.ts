@@ -8,8 +8,7 @@
 import { relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import type { TestSpecification, Vitest } from 'vitest/node'
-import { redact } from '../redact.ts'
-import { type CheckResult, collectResults } from '../reporter/results.ts'
+import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage } from '../reporter/results.ts'
 import { UsageError } from './usage-error.ts'
 
 /** What to run. */
@@ -56,6 +55,8 @@ export interface Session {
  * const { results } = await session.runAll()
  */
 export async function openSession(options: SessionOptions): Promise<Session> {
+  // this process redacts what it reports with its own environment's secrets, as the workers do
+  registerRunnerSecrets()
   const { createVitest } = await import('vitest/node')
   const log = options.log ?? process.stderr
   let vitest: Vitest
@@ -97,9 +98,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       throw error
     }
     const results = collectResults(result.testModules, root)
-    const errors = result.unhandledErrors.map((error) => redact(String((error as { message?: string }).message ?? error)))
+    const errors = result.unhandledErrors.map((error) => safeMessage(String((error as { message?: string }).message ?? error)))
     for (const module of result.testModules) {
-      for (const error of module.errors()) errors.push(redact(`${relative(root, module.moduleId)}: ${error.message}`))
+      for (const error of module.errors()) errors.push(safeMessage(`${relative(root, module.moduleId)}: ${error.message}`))
     }
     return { startedAt, finishedAt: new Date(), results, errors }
   }

@@ -7,6 +7,8 @@
 import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
+  budgetExceeded,
+  checkBytes,
   checkDuration,
   checkOptions,
   closeGracefully,
@@ -21,6 +23,7 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 import type { BrokerObserved } from './broker.ts'
@@ -49,13 +52,14 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
   const port = Number(url.port) || (url.protocol === 'amqps:' ? 5671 : 5672)
   const where = formatHostPort({ host, port })
   const vhost = decodeURIComponent(url.pathname.slice(1)) || '/'
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: BrokerObserved = { protocol: 'amqp', host, port }
 
   const amqp = await importDriver(loadAmqplib, 'amqplib', `${url.protocol}//`)
   const deadline = startDeadline(timeoutMs, signal)
   let connection: AmqpConnection | undefined
   let error: ProbeError | undefined
-  const opening = amqp.connect(target, { timeout: timeoutMs + 1000, signal: deadline.signal } as object) as unknown as Promise<AmqpConnection>
+  const opening = scope.run(() => amqp.connect(target, { timeout: timeoutMs + 1000, signal: deadline.signal } as object) as unknown as Promise<AmqpConnection>)
   try {
     connection = await Promise.race([opening, deadline.aborted])
     connection.on('error', () => {})
@@ -65,6 +69,7 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
     // a connection that opens after we gave up must still be closed
     opening.then((late) => late.close().catch(() => {}), () => {})
     error =
+      budgetExceeded(scope, where, 'opening the AMQP connection') ??
       abortedError(deadline) ??
       (deadline.timedOut()
         ? { code: 'ETIMEDOUT', message: `no AMQP handshake with ${where} within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not answer AMQP (amqps:// for TLS ports?), or the broker is overloaded' }
@@ -77,6 +82,7 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
     const open = connection
     await closeGracefully(() => open.close(), () => open.connection.stream?.destroy())
   }
+  scope.close()
   return probeResult({
     target: displayUrl(url),
     latencyMs,

@@ -11,6 +11,8 @@ import { checkServerIdentity, connect, type DetailedPeerCertificate, type TLSSoc
 import { TargetError } from '../errors.ts'
 import {
   abortedError,
+  budgetExceeded,
+  checkBytes,
   checkDuration,
   checkOptions,
   DEFAULT_TIMEOUT_MS,
@@ -24,7 +26,9 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope } from '../probe-scope.ts'
 import { formatHostPort, isHostname, parseHostPort } from '../targets.ts'
+import { cutList, peerText } from '../text.ts'
 
 /** Options of {@link probeCertificate}. */
 export interface CertificateProbeOptions extends ProbeOptions {
@@ -45,7 +49,7 @@ export interface CertificateObserved {
   subject?: string
   /** Issuer common name (or organization). */
   issuer?: string
-  /** Subject alternative names, e.g. `DNS:api.example.com`. */
+  /** Subject alternative names, e.g. `DNS:api.example.com` (the first 100). */
   altNames: string[]
   /** ISO dates. */
   validFrom?: string
@@ -62,6 +66,8 @@ export interface CertificateObserved {
 }
 
 const DAY_MS = 86_400_000
+/** Subject alternative names kept in `observed.altNames`. */
+const MAX_ALT_NAMES = 100
 const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'])
 const CHAIN_WORDS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
@@ -99,6 +105,7 @@ export async function probeCertificate(
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const servername = options.servername ?? (isIP(host) ? undefined : host)
   const where = formatHostPort({ host, port })
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: CertificateObserved = { host, port, servername, altNames: [], trusted: false }
 
   const deadline = startDeadline(timeoutMs, signal)
@@ -110,6 +117,7 @@ export async function probeCertificate(
     await Promise.race([
       new Promise<void>((resolve, reject) => {
         socket = connect({ host, port, servername, ca: options.ca, rejectUnauthorized: false })
+        scope.adopt(socket)
         socket.once('connect', () => (connected = true))
         socket.once('secureConnect', () => resolve())
         socket.once('error', reject)
@@ -123,6 +131,7 @@ export async function probeCertificate(
     if (!tls.authorized && tls.authorizationError) observed.chainError = String(tls.authorizationError)
   } catch (caught) {
     error =
+      budgetExceeded(scope, where, 'the TLS handshake') ??
       abortedError(deadline) ??
       (deadline.timedOut()
         ? connected
@@ -132,7 +141,7 @@ export async function probeCertificate(
   } finally {
     deadline.clear()
     socket?.on('error', () => {})
-    socket?.destroy()
+    scope.close()
   }
   const latencyMs = deadline.elapsed()
   if (!error && (!certificate || Object.keys(certificate).length === 0)) {
@@ -147,9 +156,13 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
   const now = Date.now()
   const validFrom = new Date(certificate.valid_from)
   const validTo = new Date(certificate.valid_to)
-  observed.subject = firstOf(certificate.subject?.CN ?? certificate.subject?.O)
-  observed.issuer = firstOf(certificate.issuer?.CN ?? certificate.issuer?.O)
-  observed.altNames = (certificate.subjectaltname ?? '').split(', ').filter(Boolean)
+  // what the certificate says is the peer's text: cut, and made printable
+  const subject = firstOf(certificate.subject?.CN ?? certificate.subject?.O)
+  const issuer = firstOf(certificate.issuer?.CN ?? certificate.issuer?.O)
+  observed.subject = subject === undefined ? undefined : peerText(subject, 200)
+  observed.issuer = issuer === undefined ? undefined : peerText(issuer, 200)
+  const altNames = (certificate.subjectaltname ?? '').split(', ').filter(Boolean)
+  observed.altNames = altNames.slice(0, MAX_ALT_NAMES).map((name) => peerText(name, 200))
   observed.validFrom = validFrom.toISOString()
   observed.validTo = validTo.toISOString()
   observed.daysLeft = Math.floor((validTo.getTime() - now) / DAY_MS)
@@ -169,7 +182,7 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
   const mismatch = checkServerIdentity(name, certificate)
   if (mismatch) {
     observed.trusted = false
-    problems.push(`not valid for ${name}: it covers ${observed.altNames.join(', ') || `CN=${observed.subject ?? '?'}`}`)
+    problems.push(`not valid for ${name}: it covers ${altNames.length > 0 ? cutList(observed.altNames, { total: altNames.length }) : `CN=${observed.subject ?? '?'}`}`)
   }
   return problems
 }

@@ -15,6 +15,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   describeValue,
   errorCode,
+  errorMessage,
   formatMs,
   latencyFailure,
   type ProbeError,
@@ -24,6 +25,7 @@ import {
   startDeadline,
 } from '../probe.ts'
 import { isHostname, parseHostPort, requireTarget } from '../targets.ts'
+import { cutList, peerText } from '../text.ts'
 
 /** Record types {@link probeDns} asks for. */
 export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'SRV'
@@ -42,13 +44,17 @@ export interface DnsProbeOptions extends ProbeOptions {
 export interface DnsObserved {
   name: string
   type: DnsRecordType
-  /** The answers, as text: `10.0.0.5`, `10 mx.example.com` (MX), `0 5 5060 sip.example.com` (SRV). */
+  /** The answers, as text: `10.0.0.5`, `10 mx.example.com` (MX), `0 5 5060 sip.example.com` (SRV); the first 100, each cut and printable. */
   records: string[]
+  /** How many answers came. */
+  answers: number
   /** The servers asked. */
   servers: string[]
 }
 
 const TYPES: readonly DnsRecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV']
+/** Answers kept in `observed.records`. */
+const MAX_RECORDS = 100
 
 const DNS_ERRORS: Record<string, (name: string, type: string, servers: string) => Omit<ProbeError, 'code'>> = {
   ENOTFOUND: (name) => ({ message: `${name} does not exist (NXDOMAIN)`, hint: 'check the name for typos, and that its zone is published on the servers asked' }),
@@ -82,13 +88,17 @@ export async function probeDns(target: string, options: DnsProbeOptions = {}, si
 
   const resolver = new Resolver({ timeout: Math.max(1, Math.floor(timeoutMs)), tries: 1 })
   if (options.servers !== undefined) resolver.setServers(checkServers(options.servers))
-  const observed: DnsObserved = { name: raw, type, records: [], servers: resolver.getServers() }
+  const observed: DnsObserved = { name: raw, type, records: [], answers: 0, servers: resolver.getServers() }
+  let answers: string[] = []
   const servers = observed.servers.join(', ') || 'system resolver'
 
   const deadline = startDeadline(timeoutMs, signal)
   let error: ProbeError | undefined
   try {
-    observed.records = await Promise.race([query(resolver, raw, type), deadline.aborted])
+    answers = await Promise.race([query(resolver, raw, type), deadline.aborted])
+    // a TXT answer is the peer's text: what is shown is cut and printable; `includes` reads it whole
+    observed.answers = answers.length
+    observed.records = answers.slice(0, MAX_RECORDS).map((record) => peerText(record, 300))
   } catch (caught) {
     const code = errorCode(caught)
     const known = DNS_ERRORS[code]
@@ -98,7 +108,7 @@ export async function probeDns(target: string, options: DnsProbeOptions = {}, si
         ? { code: 'ETIMEOUT', message: `no answer for ${raw} within ${formatMs(timeoutMs)} from ${servers}`, hint: 'the DNS server is down or unreachable from here (firewall on port 53?)' }
         : known
           ? { code, ...known(raw, type, servers) }
-          : { code: code || 'EDNS', message: `DNS query for ${raw} (${type}) failed: ${String((caught as Error)?.message ?? caught)}` })
+          : { code: code || 'EDNS', message: `DNS query for ${raw} (${type}) failed: ${errorMessage(caught)}` })
   } finally {
     deadline.clear()
     resolver.cancel()
@@ -111,11 +121,11 @@ export async function probeDns(target: string, options: DnsProbeOptions = {}, si
     error,
     failures: () => [
       ...includes
-        .filter((want) => !observed.records.some((record) => recordMatches(record, want, type)))
-        .map((want) => `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.join(', ') || 'none'})`),
+        .filter((want) => !answers.some((record) => recordMatches(record, want, type)))
+        .map((want) => `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.length > 0 ? cutList(observed.records, { total: answers.length }) : 'none'})`),
       ...latencyFailure(latencyMs, maxLatencyMs),
     ],
-    summary: () => `${raw} ${type} → ${summarize(observed.records)}`,
+    summary: () => `${raw} ${type} → ${observed.records.length > 0 ? cutList(observed.records, { maxItems: 5, itemChars: 60, total: answers.length }) : 'no records'}`,
   })
 }
 
@@ -161,10 +171,4 @@ function expandIpv6(address: string): string {
   const right = tail ? tail.split(':') : []
   const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left
   return groups.map((g) => g.padStart(4, '0').toLowerCase()).join(':')
-}
-
-function summarize(records: string[]): string {
-  if (records.length === 0) return 'no records'
-  const shown = records.slice(0, 5).map((r) => (r.length > 60 ? `${r.slice(0, 60)}…` : r))
-  return records.length > 5 ? `${shown.join(', ')} (+${records.length - 5} more)` : shown.join(', ')
 }

@@ -14,7 +14,9 @@ import { connect as tlsConnect } from 'node:tls'
 import type { buildConnector, Dispatcher } from 'undici'
 import { TargetError } from '../errors.ts'
 import { describeValue } from '../probe.ts'
+import type { ProbeScope } from '../probe-scope.ts'
 import { registerUrlSecrets } from '../redact.ts'
+import { skipContinue } from './http-informational.ts'
 import type { CheckedRequest } from './http-options.ts'
 
 /** Where an exchange stands, for timeout and error messages. */
@@ -28,6 +30,8 @@ export interface HttpProgress {
   connectMs?: number
   status?: number
   bytes: number
+  /** Unrequested `100 Continue` responses skipped before the final one. */
+  continues: number
 }
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
@@ -36,7 +40,7 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  * Creates the dispatcher of one check; the caller destroys it when the check ends.
  *
  * @example
- * const dispatcher = createDispatcher(await import('undici'), request, 5000, progress, deadline.signal)
+ * const dispatcher = createDispatcher(await import('undici'), request, url, 5000, progress, deadline.signal, scope)
  */
 export function createDispatcher(
   undici: typeof import('undici'),
@@ -45,10 +49,11 @@ export function createDispatcher(
   timeoutMs: number,
   progress: HttpProgress,
   signal: AbortSignal,
+  scope: ProbeScope,
 ): Dispatcher {
   // our deadline ends the exchange; undici's own timers only back it up
   const timers = { headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000, connections: 1, pipelining: 0 }
-  const connect = connector(request.tls, progress, signal)
+  const connect = connector(request.tls, progress, signal, scope)
   if (request.proxy !== undefined) {
     registerUrlSecrets(request.proxy)
     progress.proxy = new URL(request.proxy).host
@@ -84,7 +89,7 @@ function environmentProxies(): { httpProxy?: string; httpsProxy?: string } | und
   return { ...(httpProxy && { httpProxy }), ...(httpsProxy && { httpsProxy }) }
 }
 
-function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: AbortSignal): buildConnector.connector {
+function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: AbortSignal, scope: ProbeScope): buildConnector.connector {
   return (options, callback) => {
     progress.direct = true
     progress.phase = 'connecting'
@@ -117,6 +122,8 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: A
       socket = tcpConnect({ host, port })
       socket.once('connect', () => settle(null))
     }
+    scope.adopt(socket)
+    skipContinue(socket, () => progress.continues++)
     socket.setNoDelay(true)
     socket.once('error', (error) => settle(error))
     if (signal.aborted) abort()

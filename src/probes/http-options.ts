@@ -8,8 +8,8 @@
 import { isIP } from 'node:net'
 import { TargetError } from '../errors.ts'
 import type { ProbeOptions } from '../probe.ts'
-import { checkOptions, describeValue } from '../probe.ts'
-import { isSecretName, registerSecret } from '../redact.ts'
+import { checkBytes, checkOptions, describeValue } from '../probe.ts'
+import { registerNamedSecret, registerSecret } from '../redact.ts'
 import { isHostname, parseUrl } from '../targets.ts'
 
 /** A status class such as `'2xx'`. */
@@ -32,7 +32,13 @@ export interface HttpTlsOptions {
 export interface HttpProbeOptions extends ProbeOptions {
   /** Request method. Default `GET`. */
   method?: string
-  /** Request headers. Values of secret-looking names (`Authorization`, `*-Token`, `*-Key`) are never printed. */
+  /**
+   * Request headers: Latin-1 text on one line. Values of secret-looking names
+   * (`Authorization`, `*-Token`, `*-Key`, `X-Auth`, `*-Signature`, `*-Session-Id`) and of each
+   * cookie are never printed, and are not sent on when a redirect leaves the origin.
+   * Connection-level headers (`connection`, `transfer-encoding`, `expect`…) are refused: the
+   * probe sets them.
+   */
   headers?: Record<string, string | number> | Headers
   /** Request body: a string, bytes, or a plain object / array sent as JSON. */
   body?: string | Uint8Array | Record<string, unknown> | unknown[]
@@ -53,14 +59,16 @@ export interface HttpProbeOptions extends ProbeOptions {
   /** Proxy URL for this check. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment. */
   proxy?: string
   /**
-   * How much of the body to keep for the checks above. Default 1 MiB. The rest is read and
-   * discarded, up to 16 × this in all; beyond, the probe stops reading (`observed.bodyComplete: false`).
+   * How much of the body to keep for the checks above. Default 1 MiB. The rest is read to
+   * its end and discarded, within `maxReceivedBytes` (default 8 MiB, or this + 1 MiB when larger).
    */
   maxBodyBytes?: number
 }
 
 /** Default cap on the body kept in memory: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+/** Default budget of bytes an HTTP check accepts (headers and body, read to the end and discarded past `maxBodyBytes`): 8 MiB. */
+export const DEFAULT_HTTP_MAX_RECEIVED_BYTES = 8 * 1024 * 1024
 /** Default maximum number of redirects followed. */
 export const DEFAULT_MAX_REDIRECTS = 10
 
@@ -71,6 +79,8 @@ export interface CheckedRequest {
   body: string | Uint8Array | undefined
   maxRedirects: number
   maxBodyBytes: number
+  /** Bytes accepted from the peer, in all. */
+  maxReceivedBytes: number
   tls: HttpTlsOptions
   proxy?: string
 }
@@ -86,8 +96,10 @@ export interface Expectations {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-// field values may hold visible characters, spaces and tabs, nothing else below 0x20
-const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/
+// field values are Latin-1 on one line: visible characters, spaces and tabs (RFC 9110 §5.5)
+const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/
+/** Headers of the connection, not of the request: the probe (and undici) set them. */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'content-length'])
 
 /**
  * Validates the request part of the options and prepares headers (basic auth from the
@@ -105,12 +117,19 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
   const method = (options.method ?? 'GET').toUpperCase()
   const headers: Record<string, string> = {}
   for (const [name, value] of headerEntries(options.headers)) {
-    if (!TOKEN.test(name)) throw new TargetError(`header name ${describeValue(name)} is not a valid HTTP header name`)
+    if (typeof name !== 'string' || !TOKEN.test(name)) throw new TargetError(`header name ${describeValue(name)} is not a valid HTTP header name`)
     if (typeof value !== 'string' && typeof value !== 'number') throw new TargetError(`header ${name} must be a string, got ${describeValue(value)}`)
     const text = String(value)
-    if (BAD_HEADER_VALUE.test(text)) throw new TargetError(`header ${name} contains a line break or a control character: header values must be one line of text`)
-    if (isSecretName(name)) registerSecret(text.replace(/^(Bearer|Basic|Token|ApiKey)\s+/i, ''))
-    headers[name.toLowerCase()] = text
+    if (BAD_HEADER_VALUE.test(text)) {
+      throw new TargetError(`header ${name} contains a line break, a control character or a character beyond Latin-1 (such as U+2028): header values must be one line of Latin-1 text (percent-encode the rest)`)
+    }
+    const lower = name.toLowerCase()
+    if (CONNECTION_HEADERS.has(lower)) {
+      throw new TargetError(`header ${name} cannot be set: it belongs to the connection, which the probe manages (${lower === 'expect' ? 'the probe never waits for 100 Continue' : lower === 'content-length' ? 'it is computed from the body' : 'one request on its own connection'})`)
+    }
+    registerNamedSecret(name, text)
+    if (lower === 'cookie') for (const cookie of text.split(';')) registerSecret(cookie.slice(cookie.indexOf('=') + 1).trim())
+    headers[lower] = text
   }
   if (url.username || url.password) {
     const user = decodeURIComponent(url.username)
@@ -134,7 +153,8 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
     throw new TargetError(`followRedirects must be true, false or a number of redirects (0-100), got ${describeValue(follow)}`)
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new TargetError(`maxBodyBytes must be a whole number of bytes, got ${describeValue(maxBodyBytes)}`)
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new TargetError(`maxBodyBytes must be a whole number of bytes, got ${describeValue(maxBodyBytes)}`)
+  const maxReceivedBytes = checkBytes('maxReceivedBytes', options.maxReceivedBytes) ?? Math.max(DEFAULT_HTTP_MAX_RECEIVED_BYTES, maxBodyBytes + 1024 * 1024)
   if (options.proxy !== undefined) parseUrl(options.proxy, ['http:', 'https:'], 'a proxy URL such as http://proxy:3128')
   return {
     method,
@@ -142,6 +162,7 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
     body,
     maxRedirects: follow === true ? DEFAULT_MAX_REDIRECTS : follow === false ? 0 : follow,
     maxBodyBytes,
+    maxReceivedBytes,
     tls: checkTls(options.tls),
     ...(options.proxy !== undefined && { proxy: options.proxy }),
   }

@@ -14,15 +14,17 @@ import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { once } from '../drivers.ts'
 import { matches, matchPartial } from '../match.ts'
+import { TargetError } from '../errors.ts'
 import {
   abortedError,
+  budgetExceeded,
+  checkDuration,
   type Deadline,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
   describeValue,
   errorCode,
   errorMessage,
-  checkDuration,
   formatMs,
   latencyFailure,
   type ProbeError,
@@ -30,8 +32,10 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
-import { MASK, redact, registerUrlSecrets } from '../redact.ts'
+import { openScope, type ProbeScope } from '../probe-scope.ts'
+import { isSecretName, MASK, redact, registerUrlSecrets } from '../redact.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import { cutList, formatBytes, peerText } from '../text.ts'
 import { createDispatcher, type HttpProgress } from './http-dispatcher.ts'
 import { type CheckedRequest, checkExpectations, checkRequest, describeStatus, type Expectations, type HttpProbeOptions } from './http-options.ts'
 
@@ -48,22 +52,25 @@ export interface HttpObserved {
   url: string
   /** Redirects followed, in order (redacted `Location` targets). */
   redirects: string[]
-  /** Response headers (lower-case names); `set-cookie` values masked. */
+  /** Response headers (lower-case names), redacted; `set-cookie` values masked. */
   headers: Record<string, string>
-  /** The body as text (at most `maxBodyBytes`), redacted. */
+  /** The body as text (at most `maxBodyBytes`), redacted. The expectations read the body as it came. */
   body: string
   /** Bytes of body received in all. */
   bodyBytes: number
   /** True when the body was larger than `maxBodyBytes`. */
   bodyTruncated: boolean
-  /** False when the body was so large (16 × `maxBodyBytes`) that the probe stopped reading it. */
+  /** False when the probe stopped reading the body: more than `maxReceivedBytes` came (the check fails with `ETOOLARGE`). */
   bodyComplete: boolean
   /** Time to establish the connection (TCP + TLS) of the last request, when known. */
   connectMs?: number
+  /** Unrequested `100 Continue` responses the server sent before its response (skipped, as RFC 9110 §15.2 asks). */
+  continues: number
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
-const CROSS_ORIGIN_DROPPED = ['authorization', 'proxy-authorization', 'cookie']
+/** Headers never sent on to another origin, besides every header whose name looks secret. */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie'])
 
 /**
  * Requests `target` and checks the response: status, headers, body, JSON, latency.
@@ -83,36 +90,55 @@ export async function probeHttp(
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const expectations = checkExpectations(options)
 
-  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true }
-  const progress: HttpProgress = { phase: 'connecting', direct: false, bytes: 0 }
+  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true, continues: 0 }
+  const response: Response = { headers: {}, body: '' }
+  const progress: HttpProgress = { phase: 'connecting', direct: false, bytes: 0, continues: 0 }
   const undici = await loadUndici()
+  // the body has its own budget (readBody), which says more; the sockets' allows for headers,
+  // framing and what undici has buffered ahead of the body's reader
+  const scope = openScope(request.maxReceivedBytes + 1024 * 1024)
   const deadline = startDeadline(timeoutMs, signal)
   let dispatcher: Dispatcher
   try {
-    dispatcher = createDispatcher(undici, request, url, timeoutMs, progress, deadline.signal)
+    dispatcher = createDispatcher(undici, request, url, timeoutMs, progress, deadline.signal, scope)
   } catch (error) {
     deadline.clear()
     throw error
   }
   let error: ProbeError | undefined
   try {
-    await Promise.race([exchange(undici, dispatcher, url, request, observed, progress, deadline), deadline.aborted])
+    await scope.run(() => Promise.race([exchange(undici, dispatcher, url, request, observed, response, progress, deadline), deadline.aborted]))
   } catch (caught) {
-    error = describeHttpError(caught, url, progress, deadline)
+    // bad input that only undici noticed (it checks before sending): an input error, not a failed check
+    if (observed.redirects.length === 0 && progress.status === undefined && isInvalidArgument(caught)) {
+      deadline.clear()
+      dispatcher.destroy().catch(() => {})
+      scope.close()
+      throw new TargetError(`the request cannot be sent: ${errorMessage(caught)}`)
+    }
+    error = describeHttpError(caught, url, progress, deadline, scope)
   } finally {
     deadline.clear()
     dispatcher.destroy().catch(() => {})
+    scope.close()
   }
   const latencyMs = deadline.elapsed()
   observed.connectMs = progress.connectMs
+  observed.continues = progress.continues
   return probeResult({
     target: displayUrl(url),
     latencyMs,
     observed,
     error,
-    failures: () => [...checkResponse(observed, expectations), ...latencyFailure(latencyMs, maxLatencyMs)],
+    failures: () => [...checkResponse(observed, response, expectations), ...latencyFailure(latencyMs, maxLatencyMs)],
     summary: () => `HTTP ${observed.status} ${observed.statusText ?? ''}`.trim(),
   })
+}
+
+/** The response as it came, for the expectations (what `observed` holds is redacted). */
+interface Response {
+  headers: Record<string, string>
+  body: string
 }
 
 async function exchange(
@@ -121,6 +147,7 @@ async function exchange(
   start: URL,
   request: CheckedRequest,
   observed: HttpObserved,
+  kept: Response,
   progress: HttpProgress,
   deadline: Deadline,
 ): Promise<void> {
@@ -148,10 +175,11 @@ async function exchange(
         delete headers['content-type']
         delete headers['content-length']
       }
-      if (next.origin !== url.origin) for (const name of CROSS_ORIGIN_DROPPED) delete headers[name]
+      // credentials stay with their origin: every header whose name looks secret is dropped
+      if (next.origin !== url.origin) for (const name of Object.keys(headers)) if (CROSS_ORIGIN_DROPPED.has(name) || isSecretName(name)) delete headers[name]
       const key = `${method} ${next.href}`
       if (visited.has(key)) {
-        throw new HttpFlowError('EREDIRECTLOOP', `redirect loop: ${[observed.url, ...observed.redirects].join(' → ')}`,
+        throw new HttpFlowError('EREDIRECTLOOP', `redirect loop: ${cutList([observed.url, ...observed.redirects], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
           'the server redirects back to a URL already visited: check its redirect rules (http↔https, trailing slash, host name)')
       }
       visited.add(key)
@@ -163,15 +191,16 @@ async function exchange(
     observed.status = response.statusCode
     observed.statusText = statusText(response.statusCode)
     observed.url = displayUrl(url)
-    observed.headers = flattenHeaders(response.headers)
-    await readBody(response.body, request.maxBodyBytes, observed, progress)
+    kept.headers = flattenHeaders(response.headers)
+    observed.headers = redactHeaders(kept.headers)
+    await readBody(response.body, request, observed, kept, progress)
     return
   }
 }
 
 function resolveRedirect(from: URL, location: string, followed: string[], maxRedirects: number): URL {
   if (followed.length >= maxRedirects) {
-    throw new HttpFlowError('ETOOMANYREDIRECTS', `more than ${maxRedirects} redirects: ${[displayUrl(from), ...followed].slice(0, 12).join(' → ')}`,
+    throw new HttpFlowError('ETOOMANYREDIRECTS', `more than ${maxRedirects} redirects: ${cutList([displayUrl(from), ...followed], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
       'the chain of redirects does not end: check the redirect rules, or raise followRedirects if the chain is expected')
   }
   let next: URL
@@ -181,60 +210,62 @@ function resolveRedirect(from: URL, location: string, followed: string[], maxRed
     throw new HttpFlowError('EBADREDIRECT', `redirected to an invalid Location ${describeValue(location)}`, 'fix the Location header the server sends')
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-    throw new HttpFlowError('EREDIRECTSCHEME', `redirected to ${displayUrl(next)}, which is not http(s)`, 'the server redirects to another protocol: point the check at the final http(s) URL')
+    throw new HttpFlowError('EREDIRECTSCHEME', `redirected to ${peerText(next.href, 200)}, which is not http(s)`, 'the server redirects to another protocol: point the check at the final http(s) URL')
   }
   registerUrlSecrets(next.href)
   return next
 }
 
-/** How much of a body is read, in all, for each byte kept: beyond, the connection is dropped. */
-const READ_FACTOR = 16
-
 /**
- * Reads the body: keeps the first `maxBodyBytes`, reads on to the end so that a truncated
- * or lying body fails, but gives up (and drops the connection) after 16 × `maxBodyBytes`:
- * a health endpoint that sends more is answering, and reading on would only churn memory.
+ * Reads the body to its end, so that a truncated or lying body fails; keeps the first
+ * `maxBodyBytes`. Past `maxReceivedBytes` in all it stops and drops the connection: the
+ * check fails with `ETOOLARGE` (memory stays bounded whatever the server sends).
  */
-async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, maxBodyBytes: number, observed: HttpObserved, progress: HttpProgress): Promise<void> {
-  const kept: Uint8Array[] = []
+async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, request: CheckedRequest, observed: HttpObserved, kept: Response, progress: HttpProgress): Promise<void> {
+  const chunks: Uint8Array[] = []
   let keptBytes = 0
-  const readLimit = Math.max(maxBodyBytes, 64 * 1024) * READ_FACTOR
   for await (const chunk of body) {
     progress.bytes += chunk.byteLength
-    if (keptBytes < maxBodyBytes) {
-      const part = chunk.byteLength <= maxBodyBytes - keptBytes ? chunk : chunk.subarray(0, maxBodyBytes - keptBytes)
-      kept.push(part)
+    if (keptBytes < request.maxBodyBytes) {
+      const part = chunk.byteLength <= request.maxBodyBytes - keptBytes ? chunk : chunk.subarray(0, request.maxBodyBytes - keptBytes)
+      chunks.push(part)
       keptBytes += part.byteLength
     }
-    if (progress.bytes >= readLimit) {
+    if (progress.bytes > request.maxReceivedBytes) {
       observed.bodyComplete = false
+      observed.bodyBytes = progress.bytes
       body.destroy()
-      break
+      throw new HttpFlowError(
+        'ETOOLARGE',
+        `the body is larger than ${formatBytes(request.maxReceivedBytes)} (status ${observed.status}): the check stopped reading`,
+        'a health endpoint answers in a few bytes: is this the URL you meant? If the body really is that large, raise maxReceivedBytes',
+      )
     }
   }
   observed.bodyBytes = progress.bytes
   observed.bodyTruncated = progress.bytes > keptBytes
-  observed.body = redact(new TextDecoder().decode(Buffer.concat(kept)))
+  kept.body = new TextDecoder().decode(Buffer.concat(chunks))
+  observed.body = redact(kept.body)
 }
 
-function checkResponse(observed: HttpObserved, expect: Expectations): string[] {
+function checkResponse(observed: HttpObserved, response: Response, expect: Expectations): string[] {
   const failures: string[] = []
   const status = observed.status ?? 0
   if (!expect.status.some((s) => (typeof s === 'number' ? s === status : Math.floor(status / 100) === Number(s[0])))) {
     failures.push(`status ${status}, expected ${describeStatus(expect.status)}`)
   }
   for (const [name, want] of expect.headersMatch) {
-    const got = observed.headers[name]
+    const got = response.headers[name]
     if (got === undefined) failures.push(`header ${name} is missing, expected ${describeWanted(want)}`)
-    else if (typeof want === 'string' ? got.trim() !== want : !matches(want, got)) failures.push(`header ${name} is ${JSON.stringify(got)}, expected ${describeWanted(want)}`)
+    else if (typeof want === 'string' ? got.trim() !== want : !matches(want, got)) failures.push(`header ${name} is "${peerText(got, 120)}", expected ${describeWanted(want)}`)
   }
-  const truncated = observed.bodyTruncated ? ` (only the first ${observed.body.length} characters were kept: raise maxBodyBytes)` : ''
-  for (const text of expect.bodyIncludes) if (!observed.body.includes(text)) failures.push(`body does not include ${JSON.stringify(text)}${truncated}`)
-  if (expect.bodyMatches && !matches(expect.bodyMatches, observed.body)) failures.push(`body does not match ${String(expect.bodyMatches)}${truncated}`)
+  const truncated = observed.bodyTruncated ? ` (only the first ${formatBytes(Buffer.byteLength(response.body))} were kept: raise maxBodyBytes)` : ''
+  for (const text of expect.bodyIncludes) if (!response.body.includes(text)) failures.push(`body does not include ${JSON.stringify(text)}${truncated}`)
+  if (expect.bodyMatches && !matches(expect.bodyMatches, response.body)) failures.push(`body does not match ${String(expect.bodyMatches)}${truncated}`)
   if (expect.hasJson) {
     let parsed: unknown
     try {
-      parsed = JSON.parse(observed.body)
+      parsed = JSON.parse(response.body)
     } catch (error) {
       failures.push(`body is not JSON (${errorMessage(error)})${truncated}`)
       return failures
@@ -251,12 +282,17 @@ function describeWanted(want: string | RegExp): string {
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    const text = Array.isArray(value) ? value.join(', ') : value
-    flat[name] = name === 'set-cookie' ? text.replace(/=[^;,]*/g, `=${MASK}`) : redact(text)
-  }
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value
   return flat
+}
+
+/** The headers as reports may show them: values redacted, cookies and secret-named headers masked. */
+function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const shown: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    shown[name] = name === 'set-cookie' ? value.replace(/=[^;,]*/g, `=${MASK}`) : isSecretName(name) ? MASK : redact(value)
+  }
+  return shown
 }
 
 class HttpFlowError extends Error {
@@ -265,9 +301,11 @@ class HttpFlowError extends Error {
   }
 }
 
-function describeHttpError(error: unknown, url: URL, progress: HttpProgress, deadline: Deadline): ProbeError {
+function describeHttpError(error: unknown, url: URL, progress: HttpProgress, deadline: Deadline, scope: ProbeScope): ProbeError {
   const where = hostPort(url, url.protocol === 'https:' ? 443 : 80)
   if (error instanceof HttpFlowError) return { code: error.code, message: error.message, hint: error.hint }
+  const flooded = budgetExceeded(scope, where, progress.phase)
+  if (flooded) return flooded
   if (deadline.timedOut()) return describeTimeout(where, progress, deadline.timeoutMs)
   const aborted = abortedError(deadline)
   if (aborted) return { ...aborted, message: `${aborted.message} (while ${progress.phase})` }
@@ -322,6 +360,12 @@ function describeTimeout(where: string, progress: HttpProgress, timeoutMs: numbe
     message: `status ${progress.status} arrived, but the body was not complete within ${limit} (${progress.bytes} bytes received)`,
     hint: 'the server sends the body too slowly or never ends it: check the handler and any proxy buffering',
   }
+}
+
+/** Bad arguments that undici refuses before it sends anything (a header it will not send, a bad option). */
+function isInvalidArgument(error: unknown): boolean {
+  const code = errorCode(error)
+  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' || code.startsWith('ERR_INVALID_') || code === 'ERR_HTTP_INVALID_HEADER_VALUE'
 }
 
 function statusText(status: number): string {

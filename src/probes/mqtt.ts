@@ -9,6 +9,8 @@ import type { MqttClient } from 'mqtt'
 import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
+  budgetExceeded,
+  checkBytes,
   checkDuration,
   checkOptions,
   DEFAULT_TIMEOUT_MS,
@@ -23,6 +25,7 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 import type { BrokerObserved } from './broker.ts'
@@ -43,6 +46,7 @@ export async function probeMqtt(target: string, options: ProbeOptions = {}, sign
   const host = url.hostname.replace(/^\[|\]$/g, '')
   const port = Number(url.port) || (url.protocol === 'mqtts:' ? 8883 : 1883)
   const where = formatHostPort({ host, port })
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: BrokerObserved = { protocol: 'mqtt', host, port }
 
   const mqtt = await importDriver(loadMqtt, 'mqtt', `${url.protocol}//`)
@@ -52,12 +56,12 @@ export async function probeMqtt(target: string, options: ProbeOptions = {}, sign
   try {
     await Promise.race([
       new Promise<void>((resolve, reject) => {
-        client = mqtt.connect(target, {
+        client = scope.run(() => mqtt.connect(target, {
           connectTimeout: timeoutMs + 1000,
           reconnectPeriod: 0,
           clean: true,
           clientId: `prodcheck-${randomBytes(6).toString('hex')}`,
-        })
+        }))
         client.once('connect', () => resolve())
         client.once('error', reject)
         client.once('close', () => reject(Object.assign(new Error('the broker closed the connection before CONNACK'), { code: 'ECONNCLOSED' })))
@@ -67,6 +71,7 @@ export async function probeMqtt(target: string, options: ProbeOptions = {}, sign
     observed.server = `MQTT ${client?.options.protocolVersion === 5 ? '5' : '3.1.1'}`
   } catch (caught) {
     error =
+      budgetExceeded(scope, where, 'waiting for CONNACK') ??
       abortedError(deadline) ??
       (deadline.timedOut()
         ? { code: 'ETIMEDOUT', message: `no CONNACK from ${where} within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not answer MQTT (mqtts:// for TLS ports?), or the broker is overloaded' }
@@ -79,6 +84,7 @@ export async function probeMqtt(target: string, options: ProbeOptions = {}, sign
     client.on('error', () => {})
     client.end(true)
   }
+  scope.close()
   return probeResult({
     target: displayUrl(url),
     latencyMs,

@@ -1,6 +1,8 @@
 /**
  * MySQL / MariaDB probe, on `mysql2` (an optional peer dependency, loaded on first use):
- * connect, authenticate, select the database, run the optional query, quit.
+ * connect, authenticate, select the database, run the optional query, quit. A query still
+ * running at the deadline is stopped on the server (`KILL QUERY` on a second connection),
+ * so that a slow query does not go on holding a thread after the check has failed.
  *
  * `mariadb://` DSNs are read as `mysql://`; DSN parameters go to `mysql2` as connection
  * options (e.g. `?ssl={"rejectUnauthorized":true}`).
@@ -11,6 +13,9 @@ import type { Connection } from 'mysql2'
 import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
+  budgetExceeded,
+  cancelBudget,
+  checkBytes,
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
@@ -25,6 +30,7 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope, type ProbeScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
@@ -59,7 +65,9 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const where = hostPort(url, 3306)
   const scheme = `${url.protocol}//`
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: DatabaseObserved = { engine: 'mysql' }
+  const uri = `mysql:${dsn.slice(url.protocol.length)}`
 
   const mysql = await importDriver(loadMysql, 'mysql2', scheme)
   const deadline = startDeadline(timeoutMs, signal)
@@ -67,7 +75,7 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
   let phase = 'connecting'
   let error: ProbeError | undefined
   try {
-    connection = mysql.createConnection({ uri: `mysql:${dsn.slice(url.protocol.length)}`, connectTimeout: timeoutMs + 1000 })
+    connection = scope.run(() => mysql.createConnection({ uri, connectTimeout: timeoutMs + 1000 }))
     const conn = connection
     conn.on('error', () => {}) // a reset after the deadline must not crash the worker
     await Promise.race([new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))), deadline.aborted])
@@ -84,11 +92,15 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
       } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
     }
   } catch (caught) {
-    error = abortedError(deadline) ?? describeMysqlError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describeMysqlError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
   const latencyMs = deadline.elapsed()
+  if (connection && error && phase === 'running the query' && deadline.signal.aborted) {
+    // the server goes on running the query after we give up, unless told to stop
+    await killQuery(mysql, uri, connection.threadId, scope, cancelBudget(timeoutMs))
+  }
   if (connection) {
     const conn = connection
     // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
@@ -99,6 +111,7 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
     if (error) destroy()
     else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), destroy)
   }
+  scope.close()
 
   return probeResult({
     target: displayUrl(url),
@@ -108,6 +121,20 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
     failures: () => latencyFailure(latencyMs, maxLatencyMs),
     summary: () => `${/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL'} ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
   })
+}
+
+/** Stops the query of thread `threadId` with `KILL QUERY` on a connection of its own, within `budgetMs`. */
+async function killQuery(mysql: typeof import('mysql2'), uri: string, threadId: number | null, scope: ProbeScope, budgetMs: number): Promise<void> {
+  if (typeof threadId !== 'number') return
+  const killer = scope.run(() => mysql.createConnection({ uri, connectTimeout: budgetMs }))
+  killer.on('error', () => {})
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    new Promise<void>((resolve) => killer.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve())),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs))),
+  ])
+  clearTimeout(timer)
+  killer.destroy()
 }
 
 function describeMysqlError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {

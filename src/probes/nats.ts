@@ -8,6 +8,8 @@ import { connect } from 'node:net'
 import { importDriver, once } from '../drivers.ts'
 import {
   abortedError,
+  budgetExceeded,
+  checkBytes,
   checkDuration,
   checkOptions,
   closeGracefully,
@@ -23,11 +25,14 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope, type ProbeScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 import type { BrokerObserved } from './broker.ts'
 
 const loadNats = once(() => import('nats'))
+/** The longest INFO line accepted. */
+const MAX_INFO_BYTES = 64 * 1024
 
 /** The part of a nats.js connection the probe uses. */
 interface NatsConnection {
@@ -50,6 +55,7 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
   const host = url.hostname.replace(/^\[|\]$/g, '')
   const port = Number(url.port) || 4222
   const where = formatHostPort({ host, port })
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: BrokerObserved = { protocol: 'nats', host, port }
   const user = decodeURIComponent(url.username)
   const pass = decodeURIComponent(url.password)
@@ -63,9 +69,9 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
   try {
     // nats.js waits for the server's INFO with no timeout of its own, and leaks the socket of a
     // server that accepts and stays silent: see that INFO comes, on a socket of ours, first
-    const info = await Promise.race([readInfo(host, port, deadline.signal), deadline.aborted])
+    const info = await Promise.race([readInfo(host, port, deadline.signal, scope), deadline.aborted])
     if (info.version) observed.server = `nats-server ${info.version}`
-    opening = nats.connect({
+    opening = scope.run(() => nats.connect({
       servers: `${url.protocol === 'tls:' ? 'tls' : 'nats'}://${where}`,
       ...credentials,
       ...(url.protocol === 'tls:' && { tls: {} }),
@@ -74,13 +80,14 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
       reconnect: false,
       maxReconnectAttempts: 0,
       name: 'prodcheck',
-    }) as Promise<NatsConnection>
+    }) as Promise<NatsConnection>)
     connection = await Promise.race([opening, deadline.aborted])
     const { server_name, version } = connection.info ?? {}
     observed.server = version ? `nats-server ${version}` : (server_name ?? observed.server)
   } catch (caught) {
     opening?.then((late) => late.close().catch(() => {}), () => {})
     error =
+      budgetExceeded(scope, where, 'waiting for the NATS handshake') ??
       abortedError(deadline) ??
       (deadline.timedOut()
         ? { code: 'ETIMEDOUT', message: `no NATS handshake with ${where} within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not answer NATS, or the server is overloaded' }
@@ -93,6 +100,8 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
     const open = connection
     await closeGracefully(() => open.close(), () => {})
   }
+  // nats.js keeps reading a peer that floods it, whatever its timers say: the scope ends that
+  scope.close()
   return probeResult({
     target: displayUrl(url),
     latencyMs,
@@ -104,9 +113,10 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
 }
 
 /** The INFO line a NATS server sends first; rejects if something else (or nothing) comes. */
-function readInfo(host: string, port: number, signal: AbortSignal): Promise<{ version?: string }> {
+function readInfo(host: string, port: number, signal: AbortSignal, scope: ProbeScope): Promise<{ version?: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port })
+    scope.adopt(socket)
     let received = ''
     const finish = (error: Error | null, info?: { version?: string }): void => {
       signal.removeEventListener('abort', onAbort)
@@ -121,8 +131,12 @@ function readInfo(host: string, port: number, signal: AbortSignal): Promise<{ ve
     socket.on('data', (chunk) => {
       received += chunk.toString('latin1')
       const newline = received.indexOf('\n')
-      if (newline === -1 && received.length < 64 * 1024) return
-      const line = received.slice(0, newline === -1 ? undefined : newline).trim()
+      if (newline === -1) {
+        // nats-server's control lines are 4 KiB at most; past 64 KiB this is no NATS server
+        if (received.length >= MAX_INFO_BYTES) finish(Object.assign(new Error(`INFO line longer than ${MAX_INFO_BYTES / 1024} KiB, with no end`), { code: 'EPROTOCOL' }))
+        return
+      }
+      const line = received.slice(0, newline).trim()
       if (!line.startsWith('INFO ')) {
         finish(Object.assign(new Error(`expected INFO, got ${JSON.stringify(line.slice(0, 40))}`), { code: 'EPROTOCOL' }))
         return

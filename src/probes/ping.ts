@@ -143,7 +143,7 @@ async function runPing(binary: string, address: string, config: PingConfig, sign
   const args = builders.createBuilder(platform()).getCommandArguments(address, { ...config, v6: false })
   return new Promise((resolve, reject) => {
     // exit status 1 means "no reply": the output says what happened, so it is not an error here
-    execFile(binary, args, { signal, env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(binary, args, { signal, env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, maxBuffer: 256 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(error)
       else resolve(`${stdout}${stderr}`)
     })

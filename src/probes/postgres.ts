@@ -1,17 +1,23 @@
 /**
  * PostgreSQL probe, on `pg`: connect (TCP, TLS per `sslmode`, authentication, database),
- * run the optional query, terminate, all under one deadline.
+ * run the optional query, terminate, all under one deadline. A query still running at the
+ * deadline is cancelled on the server (a CancelRequest, as `psql` sends on Ctrl-C), so that
+ * a slow query does not go on holding a backend after the check has failed.
  *
  * The DSN goes to `pg` as a connection string, so its parameters (`sslmode=verify-full`,
  * `sslrootcert`, `application_name`, `options`…) mean what they mean to `pg`.
  *
  * @module
  */
+import { Socket } from 'node:net'
 import type { Client, QueryResult } from 'pg'
 import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
 import {
   abortedError,
+  budgetExceeded,
+  cancelBudget,
+  checkBytes,
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
@@ -27,6 +33,7 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope, type ProbeScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
 import { displayUrl, formatHostPort, isHostname, parseUrl } from '../targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
@@ -56,13 +63,15 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   const query = checkQuery(options.query)
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: DatabaseObserved = { engine: 'postgres' }
 
   const { default: pg } = await loadPg()
-  const client = createClient(pg.Client, dsn)
+  const client = createClient(pg.Client, dsn, scope)
   const where = `${client.host?.startsWith('/') ? client.host : formatHostPort({ host: client.host || 'localhost', port: client.port || 5432 })}`
-  const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream?: { destroy(): void } } }).connection
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream: Socket } }).connection
   client.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
+  connection.on('sslconnect', () => scope.adopt(connection.stream))
   connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
     if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
   })
@@ -70,7 +79,7 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   let phase = 'connecting'
   let error: ProbeError | undefined
   try {
-    await Promise.race([client.connect(), deadline.aborted])
+    await scope.run(() => Promise.race([client.connect(), deadline.aborted]))
     if (query) {
       phase = 'running the query'
       const results: QueryResult | QueryResult[] = await Promise.race([client.query(query), deadline.aborted])
@@ -80,14 +89,21 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
       observed.rowCount = result?.rowCount ?? result?.rows.length ?? 0
     }
   } catch (caught) {
-    error = abortedError(deadline) ?? describePostgresError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describePostgresError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
   const latencyMs = deadline.elapsed()
-  const destroy = (): void => connection.stream?.destroy()
+  const destroy = (): void => {
+    connection.stream.destroy()
+  }
+  if (error && phase === 'running the query' && deadline.signal.aborted) {
+    // the server goes on running the query after we give up, unless told to stop
+    await cancelQuery(client, scope, cancelBudget(timeoutMs))
+  }
   if (error) destroy()
   else await closeGracefully(() => client.end(), destroy)
+  scope.close()
 
   return probeResult({
     target: displayUrl(url),
@@ -101,12 +117,18 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
 
 /**
  * The pg client of a DSN, checked: pg reads the DSN (and files it names, such as
- * `sslrootcert`) here, and query parameters may override host and port.
+ * `sslrootcert`) here, and query parameters may override host and port. Its socket is the
+ * scope's (pg makes it with `new Socket()`, which no hook sees).
  */
-function createClient(PgClient: typeof Client, dsn: string): Client {
+function createClient(PgClient: typeof Client, dsn: string, scope: ProbeScope): Client {
   let client: Client
+  const stream = (): Socket => {
+    const socket = new Socket()
+    scope.adopt(socket)
+    return socket
+  }
   try {
-    client = new PgClient({ connectionString: dsn, application_name: 'prodcheck' })
+    client = new PgClient({ connectionString: dsn, application_name: 'prodcheck', stream } as ConstructorParameters<typeof Client>[0])
   } catch (error) {
     throw new TargetError(`the DSN cannot be used: ${redact(errorMessage(error))} (check its parameters, e.g. the files sslrootcert, sslcert and sslkey name)`)
   }
@@ -114,6 +136,35 @@ function createClient(PgClient: typeof Client, dsn: string): Client {
     throw new TargetError(`the DSN names an invalid host ${describeValue(client.host)}`)
   }
   return client
+}
+
+/**
+ * Asks the server to cancel the query of `client` (a CancelRequest on a connection of its
+ * own, with the backend's key), waiting at most `budgetMs` for the server to take it.
+ */
+async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number): Promise<void> {
+  const { processID, secretKey, host, port } = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number }
+  if (typeof processID !== 'number' || typeof secretKey !== 'number') return
+  const request = Buffer.alloc(16)
+  request.writeInt32BE(16, 0)
+  request.writeInt32BE(80877102, 4) // the CancelRequest code: 1234 << 16 | 5678
+  request.writeInt32BE(processID, 8)
+  request.writeInt32BE(secretKey, 12)
+  const socket = new Socket()
+  scope.adopt(socket)
+  socket.on('error', () => {})
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, budgetMs)
+    // the server reads the request, cancels, and closes the connection without a word
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    socket.once('connect', () => socket.end(request))
+    if (host?.startsWith('/')) socket.connect(`${host}/.s.PGSQL.${port}`)
+    else socket.connect(port || 5432, host || 'localhost')
+  })
+  socket.destroy()
 }
 
 function describePostgresError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {

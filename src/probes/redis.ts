@@ -8,6 +8,8 @@
 import type { Redis } from 'ioredis'
 import {
   abortedError,
+  budgetExceeded,
+  checkBytes,
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
@@ -22,14 +24,18 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
-import { redact } from '../redact.ts'
+import { openScope } from '../probe-scope.ts'
+import { redact, redactionMargin } from '../redact.ts'
 import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+import { cut, escapeControls, peerText } from '../text.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 
 const loadIoredis = once(() => import('ioredis'))
 const MAX_REPLY_CHARS = 2000
+/** Items of an array reply shown (each on its line). */
+const MAX_REPLY_ITEMS = 50
 
 const REPLY_HINTS: Array<[RegExp, string]> = [
   [/^(NOAUTH|WRONGPASS)/, 'authentication failed: check the password (and user) in the DSN, or the secret it is built from'],
@@ -58,6 +64,7 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const where = hostPort(url, 6379)
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: DatabaseObserved = { engine: 'redis' }
 
   const { Redis: RedisClient } = await loadIoredis()
@@ -84,17 +91,17 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
   let phase = 'connecting'
   let error: ProbeError | undefined
   try {
-    await Promise.race([client.connect(), deadline.aborted])
+    await scope.run(() => Promise.race([client.connect(), deadline.aborted]))
     phase = `sending ${command}`
     const reply = await Promise.race([client.call(command as string, ...args), deadline.aborted])
     // ioredis sends AUTH and SELECT itself on connect and only emits their failures
     if ((lastError as { name?: string } | undefined)?.name === 'ReplyError') throw lastError
-    observed.reply = redact(formatReply(reply)).slice(0, MAX_REPLY_CHARS)
-    observed.serverVersion = /redis_version:([^\r\n]+)/.exec(observed.reply)?.[1]
+    observed.reply = showReply(reply)
+    observed.serverVersion = /redis_version:([^\r\n]{1,64})/.exec(observed.reply)?.[1]
   } catch (caught) {
     // `connect()` rejects with "Connection is closed"; the event carried the real cause
     const cause = lastError && (errorCodeOf(lastError) || /ReplyError|ParserError/.test((lastError as Error).name) || /Protocol error/.test(String(lastError))) ? lastError : caught
-    error = abortedError(deadline) ?? describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
@@ -105,6 +112,7 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
   }
   if (error) destroy()
   else await closeGracefully(() => client.quit(), destroy)
+  scope.close()
 
   return probeResult({
     target: displayUrl(url),
@@ -112,7 +120,7 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
     observed,
     error,
     failures: () => latencyFailure(latencyMs, maxLatencyMs),
-    summary: () => `Redis answered ${command}: ${(observed.reply ?? '').split(/\r?\n/)[0]?.slice(0, 60)}`,
+    summary: () => `Redis answered ${command}: ${peerText((observed.reply ?? '').split(/\r?\n/, 1)[0] ?? '', 60)}`,
   })
 }
 
@@ -157,11 +165,25 @@ function errorCodeOf(error: unknown): string | undefined {
   return (error as { code?: string }).code
 }
 
-function formatReply(reply: unknown): string {
+/**
+ * A reply as text for `observed.reply`: its pieces cut first (at most 50 items of an array,
+ * each cut), then redacted, controls escaped (line breaks kept: `INFO` is read by lines),
+ * and cut to 2000 characters.
+ */
+function showReply(reply: unknown): string {
+  const window = MAX_REPLY_CHARS + redactionMargin()
+  return cut(escapeControls(redact(formatReply(reply, window)).replace(/\r\n/g, '\n')), MAX_REPLY_CHARS)
+}
+
+function formatReply(reply: unknown, max: number): string {
   if (reply === null || reply === undefined) return '(nil)'
-  if (Buffer.isBuffer(reply)) return reply.toString('utf8')
-  if (Array.isArray(reply)) return reply.map(formatReply).join('\n')
-  return String(reply)
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8', 0, Math.min(reply.length, max))
+  if (Array.isArray(reply)) {
+    const items = reply.slice(0, MAX_REPLY_ITEMS).map((item) => formatReply(item, max))
+    return `${items.join('\n')}${reply.length > MAX_REPLY_ITEMS ? `\n… ${reply.length - MAX_REPLY_ITEMS} more` : ''}`.slice(0, max)
+  }
+  const text = String(reply)
+  return text.length > max ? text.slice(0, max) : text
 }
 
 function describeRedisError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {

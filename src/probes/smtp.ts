@@ -10,6 +10,8 @@ import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
 import {
   abortedError,
+  budgetExceeded,
+  checkBytes,
   checkDuration,
   checkOptions,
   DEFAULT_TIMEOUT_MS,
@@ -25,6 +27,7 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope } from '../probe-scope.ts'
 import { redact, registerSecret } from '../redact.ts'
 import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
 
@@ -75,6 +78,7 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const where = formatHostPort({ host, port })
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: SmtpObserved = { host, port, secure, authenticated: false }
 
   const { default: Connection } = await loadSmtp()
@@ -97,7 +101,7 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   const failed = new Promise<never>((_, reject) => connection.on('error', reject))
   failed.catch(() => {})
   try {
-    await Promise.race([new Promise<void>((resolve) => connection.connect(() => resolve())), failed, deadline.aborted])
+    await scope.run(() => Promise.race([new Promise<void>((resolve) => connection.connect(() => resolve())), failed, deadline.aborted]))
     observed.secure = connection.secure
     if (options.requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
     if (auth) {
@@ -106,13 +110,14 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
       observed.authenticated = true
     }
   } catch (caught) {
-    error = abortedError(deadline) ?? describeSmtpError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
+    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describeSmtpError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
   } finally {
     deadline.clear()
   }
   const latencyMs = deadline.elapsed()
   if (error) connection.close()
   else connection.quit()
+  scope.close()
 
   return probeResult({
     target: displayUrl(url),

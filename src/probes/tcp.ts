@@ -9,6 +9,7 @@ import type { Socket } from 'node:net'
 import { connect } from 'node:net'
 import {
   abortedError,
+  checkBytes,
   checkDuration,
   checkOptions,
   DEFAULT_TIMEOUT_MS,
@@ -21,6 +22,7 @@ import {
   probeResult,
   startDeadline,
 } from '../probe.ts'
+import { openScope } from '../probe-scope.ts'
 import { formatHostPort, parseHostPort } from '../targets.ts'
 
 /** Options of {@link probeTcp}. */
@@ -48,6 +50,7 @@ export async function probeTcp(target: string, options: TcpProbeOptions = {}, si
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const where = formatHostPort({ host, port })
+  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: TcpObserved = { host, port }
 
   const deadline = startDeadline(timeoutMs, signal)
@@ -57,6 +60,7 @@ export async function probeTcp(target: string, options: TcpProbeOptions = {}, si
     await Promise.race([
       new Promise<void>((resolve, reject) => {
         socket = connect({ host, port })
+        scope.adopt(socket)
         socket.once('connect', () => resolve())
         socket.once('error', reject)
       }),
@@ -73,7 +77,7 @@ export async function probeTcp(target: string, options: TcpProbeOptions = {}, si
   } finally {
     deadline.clear()
     socket?.on('error', () => {})
-    socket?.destroy()
+    scope.close()
   }
   const latencyMs = deadline.elapsed()
   return probeResult({

@@ -47,8 +47,7 @@ export function toHealthDocument(results: readonly CheckResult[], description = 
   const status = counts.failed > 0 ? 'fail' : counts.degraded > 0 ? 'warn' : 'pass'
   const checks: Record<string, HealthObservation[]> = {}
   for (const result of ran) {
-    let key = `${result.name}:responseTime`
-    if (key in checks) key = `${result.name} (${result.file}):responseTime`
+    const key = `${result.key}:responseTime`
     const output = result.status === 'fail' ? firstLines(result.message) : result.status === 'warn' ? `passed after ${result.retries} retr${result.retries === 1 ? 'y' : 'ies'}` : undefined
     const base = { status: result.status as HealthObservation['status'], time: result.time, tier: result.tier, file: result.file, ...(output && { output }) }
     checks[key] =

@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { toHealthDocument } from './health.ts'
-import { collectResults } from './results.ts'
+import { collectResults, registerRunnerSecrets } from './results.ts'
 import { formatTable } from './table.ts'
 
 export type { HealthDocument, HealthObservation } from './health.ts'
@@ -51,6 +51,7 @@ export default class ProdcheckReporter implements Reporter {
     }
     this.format = options.format ?? 'table'
     this.outputFile = options.outputFile
+    registerRunnerSecrets()
   }
 
   onInit(vitest: Vitest): void {

@@ -54,7 +54,8 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
       degraded.reset()
       budget.reset()
       for (const check of snapshot.checks) {
-        const series = { check: check.name, tier: check.tier, file: check.file }
+        // the key, unique in the run: checks of the same name are distinct series
+        const series = { check: check.key, tier: check.tier, file: check.file }
         up.set(series, check.status === 'fail' ? 0 : 1)
         degraded.set(series, check.status === 'warn' ? 1 : 0)
         duration.observe(series, check.latencyMs / 1000)

@@ -84,10 +84,10 @@ export class Scheduler {
     const checks = outcome.results
       .filter((result) => result.status !== 'skip')
       .map((result) => {
-        const key = `${result.file}#${result.name}`
-        const before = this.since.get(key)
+        // Vitest's id of a test is stable across runs, and unique where names are not
+        const before = this.since.get(result.id)
         const lastChange = before && before.status === result.status ? before.at : finishedAt
-        this.since.set(key, { status: result.status, at: lastChange })
+        this.since.set(result.id, { status: result.status, at: lastChange })
         return { ...result, lastChange }
       })
     return {

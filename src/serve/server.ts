@@ -5,10 +5,14 @@
  *
  * | route | what | auth with a token |
  * |---|---|---|
- * | `GET /health` | smoke checks, health+json, 200 pass/warn, 503 fail or no run yet | no |
+ * | `GET /health` | smoke checks, health+json, 200 pass/warn, 503 fail or no run yet | no: the status and counts only; with the token, every check |
  * | `GET /diagnostics` | every check, with messages, health+json | yes |
  * | `GET /metrics` | Prometheus text | yes |
  * | `GET /` | the status page | yes |
+ *
+ * With a token, an anonymous caller (a load balancer, a Kubernetes probe) learns whether the
+ * service is healthy and how many checks pass, nothing of the topology behind it: no target,
+ * check name, version or message (as Spring Boot Actuator's `show-details: when-authorized`).
  *
  * @module
  */
@@ -28,6 +32,7 @@ interface Prepared {
 }
 
 type Route = '/' | '/health' | '/diagnostics' | '/metrics'
+type Responses = Record<Route, Prepared> & { anonymousHealth: Prepared }
 
 const ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/diagnostics', '/metrics'])
 const PUBLIC: ReadonlySet<string> = new Set(['/health'])
@@ -57,11 +62,12 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
       response.setHeader('allow', 'GET, HEAD')
       return send(response, { status: 405, type: 'text/plain; charset=utf-8', body: `method ${request.method} not allowed: use GET\n` }, 'GET')
     }
-    if (expected && !PUBLIC.has(path) && !authorized(request.headers.authorization, expected)) {
+    const allowed = !expected || authorized(request.headers.authorization, expected)
+    if (!allowed && !PUBLIC.has(path)) {
       response.setHeader('www-authenticate', 'Bearer realm="prodcheck"')
       return send(response, { status: 401, type: 'text/plain; charset=utf-8', body: 'unauthorized: send Authorization: Bearer <token>\n' }, request.method)
     }
-    send(response, prepared[path as Route], request.method)
+    send(response, allowed ? prepared[path as Route] : prepared.anonymousHealth, request.method)
   })
   server.keepAliveTimeout = 5000
   server.headersTimeout = 10_000
@@ -75,11 +81,14 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
   }
 }
 
-function prepare(snapshot: Snapshot, metricsText: string, intervalMs: number): Record<Route, Prepared> {
+function prepare(snapshot: Snapshot, metricsText: string, intervalMs: number): Responses {
   const smoke = snapshot.checks.filter((check) => check.tier === 'smoke')
   const health = healthOf(snapshot, smoke)
+  const status = snapshot.runs > 0 && health.status !== 'fail' ? 200 : 503
   return {
-    '/health': { status: snapshot.runs > 0 && health.status !== 'fail' ? 200 : 503, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(health)}\n` },
+    '/health': { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(health)}\n` },
+    // the status and the counts, nothing that names what is checked
+    anonymousHealth: { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify({ status: health.status, description: 'prodcheck smoke checks', notes: health.notes.slice(0, 1) })}\n` },
     '/diagnostics': { status: 200, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(diagnostics(snapshot), null, 2)}\n` },
     '/metrics': { status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: metricsText },
     '/': { status: 200, type: 'text/html; charset=utf-8', body: renderPage(snapshot, intervalMs) },
@@ -102,8 +111,7 @@ function diagnostics(snapshot: Snapshot): object {
   const document = toHealthDocument(snapshot.checks, 'prodcheck checks')
   // the full message of each failure, and when each status began
   for (const check of snapshot.checks) {
-    const key = Object.keys(document.checks).find((k) => k === `${check.name}:responseTime` || k === `${check.name} (${check.file}):responseTime`)
-    for (const observation of key ? (document.checks[key] ?? []) : []) {
+    for (const observation of document.checks[`${check.key}:responseTime`] ?? []) {
       Object.assign(observation, { since: check.lastChange, ...(check.status === 'fail' && observation.status === 'fail' && { output: check.message }) })
     }
   }

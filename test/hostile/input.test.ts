@@ -83,3 +83,50 @@ describe('line breaks and absurd values aimed at a listening port', () => {
 test('nothing ever created /tmp/pwned', () => {
   expect(existsSync(PWNED)).toBe(false)
 })
+
+describe('input that a driver or undici would only refuse later, or send as it is: an error before anything is sent', () => {
+  const at = (path = '/'): string => `http://127.0.0.1:${canary.port}${path}`
+  const cases: Array<[string, (not: boolean) => Promise<unknown>]> = [
+    ...['transfer-encoding', 'connection', 'expect', 'keep-alive', 'upgrade', 'te', 'trailer', 'content-length', 'proxy-connection'].map(
+      (header): [string, (not: boolean) => Promise<unknown>] => [`the header ${header}`, (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { [header]: header === 'expect' ? '100-continue' : 'chunked' } })],
+    ),
+    ['a header value beyond Latin-1 (€)', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-price': '5 €' } })],
+    ['a header value holding U+2028', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-note': 'a\u2028b' } })],
+    ['a header value holding DEL', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-note': 'a\u007fb' } })],
+    ['a ping host with a zone id', (not) => (not ? expect('::1%lo').not : expect('::1%lo')).toBePingable()],
+    ['a link-local ping host with a zone id', (not) => (not ? expect('fe80::1%eth0').not : expect('fe80::1%eth0')).toBePingable()],
+    ['a TCP target with a zone id', (not) => (not ? expect('[::1%lo]:22').not : expect('[::1%lo]:22')).toAcceptTcp()],
+  ]
+  const DSNS: Array<[string, (port: number, part: string) => string, 'toConnectToDatabase' | 'toConnectToBroker' | 'toAcceptMail']> = [
+    ['postgres', (p, part) => `postgres://${part}@127.0.0.1:${p}/test`, 'toConnectToDatabase'],
+    ['mysql', (p, part) => `mysql://${part}@127.0.0.1:${p}/test`, 'toConnectToDatabase'],
+    ['redis', (p, part) => `redis://${part}@127.0.0.1:${p}`, 'toConnectToDatabase'],
+    ['amqp', (p, part) => `amqp://${part}@127.0.0.1:${p}/vhost`, 'toConnectToBroker'],
+    ['mqtt', (p, part) => `mqtt://${part}@127.0.0.1:${p}`, 'toConnectToBroker'],
+    ['nats', (p, part) => `nats://${part}@127.0.0.1:${p}`, 'toConnectToBroker'],
+    ['smtp', (p, part) => `smtp://${part}@127.0.0.1:${p}`, 'toAcceptMail'],
+  ]
+  for (const [scheme, dsn, matcher] of DSNS) {
+    for (const [where, part] of [['user', 'ad%00min:pw'], ['password', 'app:pw%0d%0aFLUSHALL'], ['password (NUL)', 'app:p%00w']] as const) {
+      cases.push([`a control character in the ${where} of a ${scheme} DSN`, (not) => ((not ? expect(dsn(canary.port, part)).not : expect(dsn(canary.port, part))) as unknown as Record<string, () => Promise<unknown>>)[matcher]?.() as Promise<unknown>])
+    }
+  }
+  cases.push(
+    ['a control character in a postgres database name', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`).not : expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`)).toConnectToDatabase()],
+    ['a control character in a postgres parameter', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`).not : expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`)).toConnectToDatabase()],
+    ['a control character in a mysql database name', (not) => (not ? expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`).not : expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`)).toConnectToDatabase()],
+    ['a control character in an amqp virtual host', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`).not : expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`)).toConnectToBroker()],
+  )
+  test.each(cases)('%s: TargetError, with or without .not, nothing sent', async (name, run) => {
+    const before = canary.connections
+    const started = performance.now()
+    for (const not of [false, true]) {
+      const error = await run(not).then(() => undefined, (e: unknown) => e as Error)
+      expect(error, `${name} passed${not ? ' under .not' : ''}`).toBeInstanceOf(Error)
+      expect(error?.name, error?.message).toBe('TargetError')
+      expect(error?.message).not.toMatch(/FLUSHALL\r|\u0000/)
+    }
+    expect(canary.connections, `${name}: something was sent`).toBe(before)
+    record({ category: 'input', case: name, check: 'various', outcome: 'TargetError, nothing sent', ms: performance.now() - started, limitMs: 0 })
+  })
+})

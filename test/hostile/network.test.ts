@@ -112,7 +112,7 @@ describe('HTTP peers', () => {
     await withServer(endless, (server) => mustFail('HTTP', 'body streamed forever', 'toRespondHttp', () => expect(server.url).toRespondHttp({ timeoutMs }), /body was not complete within 1000 ms/))
   })
 
-  test('a 100 MB body: read to its end, memory bounded', async () => {
+  test('a 100 MB body: past the 8 MiB budget the check stops reading and fails; with a larger budget, read to its end in bounded memory', async () => {
     const chunk = Buffer.alloc(256 * 1024, 'x')
     const huge = startHttp((_, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(400 * chunk.length) })
@@ -124,15 +124,17 @@ describe('HTTP peers', () => {
         }
         res.end()
       }
+      res.on('error', () => {})
       pump()
     })
     await withServer(huge, async (server) => {
+      await mustFail('HTTP', '100 MB body, default budget', 'toRespondHttp', () => expect(server.url).toRespondHttp({ timeoutMs }), /ETOOLARGE: the body is larger than 8 MiB \(status 200\)/)
       const before = process.memoryUsage().rss
       const started = performance.now()
-      await expect(server.url).toRespondHttp({ timeoutMs: 30_000, bodyIncludes: 'xxxx' })
+      await expect(server.url).toRespondHttp({ timeoutMs: 30_000, bodyIncludes: 'xxxx', maxReceivedBytes: 200 * 1024 * 1024 })
       const growthMb = (process.memoryUsage().rss - before) / 1024 / 1024
       expect(growthMb).toBeLessThan(50)
-      record({ category: 'HTTP', case: '100 MB body', check: 'toRespondHttp', outcome: `passes; body read to its end, 1 MiB kept; RSS +${growthMb.toFixed(1)} MB`, ms: performance.now() - started, limitMs: 30_000 })
+      record({ category: 'HTTP', case: '100 MB body, maxReceivedBytes 200 MiB', check: 'toRespondHttp', outcome: `passes; body read to its end, 1 MiB kept; RSS +${growthMb.toFixed(1)} MB`, ms: performance.now() - started, limitMs: 30_000 })
     })
   })
 

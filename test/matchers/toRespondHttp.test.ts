@@ -88,7 +88,7 @@ describe('toRespondHttp', () => {
       }),
     )
     expect(message).toContain(`toRespondHttp: http://admin:***@127.0.0.1:${api.port}/echo-auth?token=***`)
-    expect(message).toContain('auth=Basic ***')
+    expect(message).toContain('auth=*** ***')
     for (const secret of ['Top-Secret-77', 'Tok-Secret-88', 'Key-Secret-99', Buffer.from('admin:Top-Secret-77').toString('base64')]) {
       expect(message).not.toContain(secret)
     }

@@ -251,21 +251,26 @@ describe('probeHttp against misbehaving servers', () => {
     const result = await probeHttp(api.url, { maxBodyBytes: 1024, bodyIncludes: 'END' })
     expect(result.observed).toMatchObject({ bodyBytes: 10 * 64 * 1024 + 3, bodyTruncated: true, bodyComplete: true })
     expect(result.observed.body.length).toBe(1024)
-    expect(result.failures).toEqual(['body does not include "END" (only the first 1024 characters were kept: raise maxBodyBytes)'])
+    expect(result.failures).toEqual(['body does not include "END" (only the first 1 KiB were kept: raise maxBodyBytes)'])
   })
 
-  test('stops reading a body 16 times larger than what it keeps', async () => {
+  test.each([
+    ['the default budget, 8 MiB', {}, 8 * 1024 * 1024],
+    ['maxReceivedBytes', { maxReceivedBytes: 1024 * 1024 }, 1024 * 1024],
+    ['maxBodyBytes + 1 MiB, when larger than 8 MiB', { maxBodyBytes: 10 * 1024 * 1024 }, 11 * 1024 * 1024],
+  ])('stops reading an endless body past %s, and fails saying so', async (_, options, budget) => {
     const chunk = Buffer.alloc(64 * 1024, 'a')
     const api = await serve((_, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' })
       const timer = setInterval(() => res.write(chunk), 1)
       res.on('close', () => clearInterval(timer))
     })
-    const result = await probeHttp(api.url, { maxBodyBytes: 64 * 1024, timeoutMs: 5000 })
-    expect(result.ok).toBe(true)
+    const result = await probeHttp(api.url, { ...options, timeoutMs: 10_000 })
+    expect(result.ok).toBe(false)
+    expect(result.error).toMatchObject({ code: 'ETOOLARGE', message: expect.stringMatching(/^the body is larger than [\d.]+ MiB \(status 200\): the check stopped reading$/), hint: expect.stringContaining('raise maxReceivedBytes') })
     expect(result.observed.bodyComplete).toBe(false)
-    expect(result.observed.bodyBytes).toBeGreaterThanOrEqual(16 * 64 * 1024)
-    expect(result.observed.bodyBytes).toBeLessThan(17 * 64 * 1024 + 1)
+    expect(result.observed.bodyBytes).toBeGreaterThan(budget)
+    expect(result.observed.bodyBytes).toBeLessThan(budget + 256 * 1024)
   })
 })
 
@@ -386,7 +391,7 @@ describe('probeHttp input and resources', () => {
     [{ method: 5 }, /method must be an HTTP method/],
     [{ method: 'CONNECT' }, /method must be an HTTP method/],
     [{ headers: 'abc' }, /headers must be an object/],
-    [{ headers: { 'x-a': 'a\u0001b' } }, /header x-a contains a line break or a control character/],
+    [{ headers: { 'x-a': 'a\u0001b' } }, /header x-a contains a line break, a control character or a character beyond Latin-1/],
     [{ tls: { ca: 123 } }, /tls.ca must be PEM text/],
     [{ tls: { servername: '10.0.0.1' } }, /tls.servername must be a DNS name/],
     [{ body: new Date() }, /body must be a string, bytes, or a plain object/],
@@ -408,7 +413,7 @@ describe('probeHttp input and resources', () => {
   test('accepts a Headers instance', async () => {
     const api = await serve((req, res) => res.end(`auth=${req.headers.authorization}`))
     const result = await probeHttp(api.url, { headers: new Headers({ authorization: 'Bearer header-token-77' }) })
-    expect(result.observed.body).toBe('auth=Bearer ***')
+    expect(result.observed.body).toBe('auth=*** ***')
   })
 
   test('destroys a connection still being made when the caller aborts', async () => {

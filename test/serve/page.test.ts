@@ -76,7 +76,7 @@ describe('renderPage', () => {
     durationMs: 1000,
     errors: [],
     checks: [
-      { id: '1', name: '<img src=x onerror=alert(1)>', file: 'a.test.ts', tier: 'smoke', tags: ['smoke'], status: 'pass', latencyMs: 12, time: '2026-01-01T00:00:01.000Z', retries: 0, checks: [], lastChange: '2026-01-01T00:00:01.000Z' },
+      { id: '1', name: '<img src=x onerror=alert(1)>', key: '<img src=x onerror=alert(1)>', file: 'a.test.ts', tier: 'smoke', tags: ['smoke'], status: 'pass', latencyMs: 12, time: '2026-01-01T00:00:01.000Z', retries: 0, checks: [], lastChange: '2026-01-01T00:00:01.000Z' },
     ],
   }
 

@@ -52,6 +52,11 @@ describe('prodcheck serve', () => {
     expect(Object.keys(document.checks)).toHaveLength(18)
     expect(document.runs).toBe(1)
     expect(document.checks['the optional smoke check:responseTime'][0]).toMatchObject({ status: 'fail', since: expect.any(String), output: expect.stringMatching(/observed {2}ECONNREFUSED/) })
+    // checks of the same name in two files (slow-a, slow-b) each carry their own "since"
+    expect(Object.keys(document.checks)).toContain('slow check 0 (prod-tests/slow-b.test.ts):responseTime')
+    for (const [key, observations] of Object.entries(document.checks as Record<string, Array<{ since?: string }>>)) {
+      for (const observation of observations) expect(observation.since, key).toEqual(expect.any(String))
+    }
   })
 
   test('/metrics: Prometheus text with the check series', async () => {

@@ -1,0 +1,76 @@
+/**
+ * Unrequested `100 Continue` responses, taken off a connection before undici reads it.
+ *
+ * RFC 9110 §15.2: "A client MUST be able to parse one or more 1xx responses received prior
+ * to a final response, even if the client does not expect one." undici skips 102 and 103,
+ * but treats a 100 it did not ask for as a broken response ("bad response"), where curl and
+ * browsers go on to the final response. The probe never asks for one (`expect` is refused
+ * as an input error), so every 100 is unrequested: this filter removes each `100` block
+ * from the head of the connection and records it, then steps aside for good at the first
+ * other status line. It holds at most one header block (16 KiB) back, and only at the start.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net'
+
+/** Longest informational block held back; past it, the bytes go to undici as they are. */
+const MAX_BLOCK = 16 * 1024
+const CONTINUE = /^HTTP\/1\.[01] 100[ \r\n]/
+
+/**
+ * Filters unrequested `100 Continue` blocks out of what `socket` emits, calling `onSkipped`
+ * for each.
+ *
+ * @example
+ * skipContinue(socket, () => observed.informational.push(100))
+ */
+export function skipContinue(socket: Socket, onSkipped: () => void): void {
+  let held: Buffer | undefined = Buffer.alloc(0)
+  const push = socket.push
+  socket.push = function continueFilter(this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (held === undefined || typeof chunk === 'string') return push.call(this, chunk, encoding)
+    if (chunk === null) {
+      const rest = held
+      held = undefined
+      if (rest.length > 0) push.call(this, rest)
+      return push.call(this, null)
+    }
+    let buffer = held.length > 0 ? Buffer.concat([held, chunk as Buffer]) : (chunk as Buffer)
+    for (;;) {
+      if (buffer.length < 13) {
+        // too short to tell: hold it, unless it cannot be the start of a 100 block
+        if (!couldBeContinue(buffer)) break
+        held = buffer
+        return true
+      }
+      if (!CONTINUE.test(buffer.toString('latin1', 0, 13))) break
+      const end = blockEnd(buffer)
+      if (end === -1) {
+        if (buffer.length > MAX_BLOCK) break
+        held = buffer
+        return true
+      }
+      onSkipped()
+      buffer = buffer.subarray(end)
+    }
+    held = undefined
+    return buffer.length > 0 ? push.call(this, buffer) : true
+  }
+}
+
+/** Whether a short buffer could be the start of `HTTP/1.x 100`. */
+function couldBeContinue(buffer: Buffer): boolean {
+  const text = buffer.toString('latin1')
+  const want = `HTTP/1.${text[7] === '0' ? '0' : '1'} 100`
+  return want.startsWith(text.slice(0, want.length))
+}
+
+/** The index just past the blank line that ends a header block, or -1. */
+function blockEnd(buffer: Buffer): number {
+  const crlf = buffer.indexOf('\r\n\r\n')
+  const lf = buffer.indexOf('\n\n')
+  if (crlf === -1 && lf === -1) return -1
+  if (crlf === -1) return lf + 2
+  if (lf === -1) return crlf + 4
+  return Math.min(crlf + 4, lf + 2)
+}
