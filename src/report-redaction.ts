@@ -17,7 +17,9 @@ import { redact } from './redact.ts'
 
 // (a set, not a marker property: Vitest's rpc object answers every property with a function)
 const WRAPPED_KEY = Symbol.for('prodcheck.rpc-redacted')
-const wrapped: WeakSet<object> = ((globalThis as { [WRAPPED_KEY]?: WeakSet<object> })[WRAPPED_KEY] ??= new WeakSet())
+const holder = globalThis as { [WRAPPED_KEY]?: WeakSet<object> }
+holder[WRAPPED_KEY] ??= new WeakSet()
+const wrapped: WeakSet<object> = holder[WRAPPED_KEY]
 /** Fields of a serialized error that carry text. */
 const ERROR_TEXT = ['message', 'stack', 'diff', 'expected', 'actual', 'name', 'stackStr', 'nameStr', 'codeFrame'] as const
 
