@@ -24,6 +24,8 @@ export interface MessageParts {
 }
 
 const LABEL_WIDTH = 9
+/** Failed expectations listed in a message; the others are counted. */
+const MAX_FAILURES = 12
 
 /**
  * Formats the failure message of a check.
@@ -60,9 +62,6 @@ export function formatMessage({ matcher, isNot, expected, result, details = [] }
   const body = lines.map(([label, text]) => `  ${label.padEnd(LABEL_WIDTH)} ${peerText(text, MAX_LINE_CHARS)}`)
   return [head, ...cutLines(body, MAX_LINES - 1).map((line) => (line.startsWith('… ') ? `  ${'…'.padEnd(LABEL_WIDTH)} ${line.slice(2)}` : line))].join('\n')
 }
-
-/** Failed expectations listed in a message; the others are counted. */
-const MAX_FAILURES = 12
 
 /**
  * A one-line excerpt of a response body for messages: at most `max` characters,

@@ -41,12 +41,18 @@ export class BudgetError extends Error {
   }
 }
 
-const storage = new AsyncLocalStorage<ProbeScope>()
+// One storage and one pair of hooks per process, kept on Node's own `tls` module, which every
+// module instance shares (Jest evaluates prodcheck once per test file, each in a vm context
+// with a global of its own): a second instance finds them and installs nothing.
+const SHARED = Symbol.for('prodcheck.probe-scope')
 const HOOKED = Symbol.for('prodcheck.probe-scope.hooks')
+const shared = tls as unknown as { [SHARED]?: AsyncLocalStorage<ProbeScope> }
+shared[SHARED] ??= new AsyncLocalStorage<ProbeScope>()
+const storage: AsyncLocalStorage<ProbeScope> = shared[SHARED]
 
 /** Installs the two hooks that adopt drivers' sockets (once per process). */
 function installHooks(): void {
-  const holder = globalThis as { [HOOKED]?: boolean }
+  const holder = tls as unknown as { [HOOKED]?: boolean }
   if (holder[HOOKED]) return
   holder[HOOKED] = true
   diagnostics.subscribe('net.client.socket', (message) => {

@@ -365,6 +365,21 @@ function shown(text: string): string {
 }
 
 /**
+ * Waits for `work` (its failure included) for at most `ms`, and clears its timer either way.
+ *
+ * @example
+ * await within(client.quit(), 250)
+ */
+export async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([work.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
  * Closes a client politely (e.g. `QUIT`, `Terminate`), but never waits more than `graceMs`
  * for a peer that does not answer: then destroys its socket.
  *
@@ -372,13 +387,11 @@ function shown(text: string): string {
  * await closeGracefully(() => client.end(), () => client.connection.stream.destroy())
  */
 export async function closeGracefully(end: () => Promise<unknown>, destroy: () => void, graceMs = 250): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
   try {
-    await Promise.race([end(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+    await within(end(), graceMs)
   } catch {
-    // the peer is gone already
+    // end() threw before it could return a promise: the peer is gone already
   } finally {
-    clearTimeout(timer)
     destroy()
   }
 }

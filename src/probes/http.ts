@@ -106,22 +106,19 @@ export async function probeHttp(
     throw error
   }
   let error: ProbeError | undefined
+  let badInput: TargetError | undefined
   try {
     await scope.run(() => Promise.race([exchange(undici, dispatcher, url, request, observed, response, progress, deadline), deadline.aborted]))
   } catch (caught) {
     // bad input that only undici noticed (it checks before sending): an input error, not a failed check
-    if (observed.redirects.length === 0 && progress.status === undefined && isInvalidArgument(caught)) {
-      deadline.clear()
-      dispatcher.destroy().catch(() => {})
-      scope.close()
-      throw new TargetError(`the request cannot be sent: ${errorMessage(caught)}`)
-    }
-    error = describeHttpError(caught, url, progress, deadline, scope)
+    if (observed.redirects.length === 0 && progress.status === undefined && isInvalidArgument(caught)) badInput = new TargetError(`the request cannot be sent: ${errorMessage(caught)}`)
+    else error = describeHttpError(caught, url, progress, deadline, scope)
   } finally {
     deadline.clear()
     dispatcher.destroy().catch(() => {})
     scope.close()
   }
+  if (badInput) throw badInput
   const latencyMs = deadline.elapsed()
   observed.connectMs = progress.connectMs
   observed.continues = progress.continues

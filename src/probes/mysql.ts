@@ -29,6 +29,7 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
+  within,
 } from '../probe.ts'
 import { openScope, type ProbeScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
@@ -128,12 +129,7 @@ async function killQuery(mysql: typeof import('mysql2'), uri: string, threadId: 
   if (typeof threadId !== 'number') return
   const killer = scope.run(() => mysql.createConnection({ uri, connectTimeout: budgetMs }))
   killer.on('error', () => {})
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    new Promise<void>((resolve) => killer.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve())),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs))),
-  ])
-  clearTimeout(timer)
+  await within(new Promise<void>((resolve) => killer.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve())), budgetMs)
   killer.destroy()
 }
 

@@ -32,6 +32,7 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
+  within,
 } from '../probe.ts'
 import { openScope, type ProbeScope } from '../probe-scope.ts'
 import { redact } from '../redact.ts'
@@ -153,17 +154,14 @@ async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number):
   const socket = new Socket()
   scope.adopt(socket)
   socket.on('error', () => {})
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, budgetMs)
+  const taken = new Promise<void>((resolve) => {
     // the server reads the request, cancels, and closes the connection without a word
-    socket.once('close', () => {
-      clearTimeout(timer)
-      resolve()
-    })
+    socket.once('close', () => resolve())
     socket.once('connect', () => socket.end(request))
     if (host?.startsWith('/')) socket.connect(`${host}/.s.PGSQL.${port}`)
     else socket.connect(port || 5432, host || 'localhost')
   })
+  await within(taken, budgetMs)
   socket.destroy()
 }
 

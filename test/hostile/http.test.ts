@@ -3,13 +3,14 @@
 // a peer's text never reaches the terminal raw; no failure line is longer than its limit.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
-import { afterAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { probeHttp } from '../../src/probes/http.ts'
 import { MAX_LINE_CHARS, MAX_LINES } from '../../src/text.ts'
 import { type Running, startHttp, startTcp } from '../support/servers.ts'
-import { LIMIT_MS, mustFail, record, TIMEOUT_MS, writeRows } from './record.ts'
+import { LIMIT_MS, loadProbes, mustFail, record, TIMEOUT_MS, writeRows } from './record.ts'
 
 const timeoutMs = TIMEOUT_MS
+beforeAll(loadProbes)
 afterAll(() => writeRows(import.meta.filename))
 
 async function withServers<T>(starts: Array<Promise<Running>>, body: (servers: Running[]) => Promise<T>): Promise<T> {

@@ -47,7 +47,7 @@ describe('a peer that sends without end: the byte budget, not the memory of the 
       expect(verdict.rssGrowthMb, `${protocol}: ${name} grew the process by ${verdict.rssGrowthMb.toFixed(1)} MiB`).toBeLessThan(MAX_GROWTH_MB)
       expect(verdict.exitAfterMs, `${protocol}: ${name}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(MAX_EXIT_MS)
       expect(verdict.message).not.toContain('Flood-Pass-1')
-      record({ category: 'memory', case: `${protocol}: ${name}`, check: probe, outcome: `${verdict.code}: RSS +${verdict.rssGrowthMb.toFixed(1)} MiB, exit ${verdict.exitAfterMs} ms after the verdict`, ms: verdict.ms, limitMs: LIMIT_MS })
+      record({ category: 'memory', case: `${protocol}: ${name}`, check: probe, outcome: `${verdict.code}: RSS +${verdict.rssGrowthMb.toFixed(1)} MiB, exit ${verdict.exitAfterMs} ms after the verdict`, ms: verdict.ms, limitMs: LIMIT_MS, rssMb: verdict.rssGrowthMb, exitMs: verdict.exitAfterMs })
     } finally {
       await server.close()
     }
@@ -70,7 +70,7 @@ describe('at the verdict, nothing is left open: the process ends by itself', () 
       const verdict = await probeInChild(probe, target(server.port), { timeoutMs: TIMEOUT_MS })
       expect(verdict.ms, `${protocol} against ${peer}: took ${Math.round(verdict.ms)} ms`).toBeLessThan(LIMIT_MS)
       expect(verdict.exitAfterMs, `${protocol} against ${peer}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(MAX_EXIT_MS)
-      record({ category: 'handles', case: `${protocol}: ${peer}`, check: probe, outcome: `${verdict.ok ? 'passed' : verdict.code}; the process exited ${verdict.exitAfterMs} ms after the verdict`, ms: verdict.ms, limitMs: LIMIT_MS })
+      record({ category: 'handles', case: `${protocol}: ${peer}`, check: probe, outcome: `${verdict.ok ? 'passed' : verdict.code}; the process exited ${verdict.exitAfterMs} ms after the verdict`, ms: verdict.ms, limitMs: LIMIT_MS, exitMs: verdict.exitAfterMs })
     } finally {
       await server.close()
     }

@@ -6,7 +6,7 @@ import { createCa, selfSigned, startTls } from '../support/certificates.ts'
 import { type DnsServer, startDns } from '../support/dns.ts'
 import { createSilentHost, type SilentHost } from '../support/netns.ts'
 import { type Running, startHttp, startSilent, startTcp } from '../support/servers.ts'
-import { LIMIT_MS, mustFail, record, TIMEOUT_MS, writeRows } from './record.ts'
+import { LIMIT_MS, loadProbes, mustFail, record, TIMEOUT_MS, writeRows } from './record.ts'
 
 const SECRET = 'Hostile-Pass-42'
 const timeoutMs = TIMEOUT_MS
@@ -38,7 +38,7 @@ async function withServer<T>(start: Promise<Running>, body: (server: Running) =>
 
 // a worker loads each driver once, with its first check: load them before timing anything
 beforeAll(async () => {
-  await Promise.all([import('undici'), import('pg'), import('mysql2'), import('ioredis'), import('amqplib'), import('mqtt'), import('nats'), import('nodemailer/lib/smtp-connection')])
+  await loadProbes()
 })
 afterAll(() => writeRows(import.meta.filename))
 

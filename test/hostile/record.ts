@@ -16,6 +16,10 @@ export interface Row {
   outcome: string
   ms: number
   limitMs: number
+  /** Peak growth of the resident set of the probe's process, in MiB (memory cases). */
+  rssMb?: number
+  /** Time from the verdict to the exit of the probe's process, in ms (memory and handle cases). */
+  exitMs?: number
 }
 
 /** Deadline of the checks of the hostile suite, and the limit a failure must come within. */
@@ -23,6 +27,25 @@ export const TIMEOUT_MS = 1000
 export const LIMIT_MS = TIMEOUT_MS * 1.2
 
 const rows: Row[] = []
+
+/**
+ * Loads every driver and every probe module, once per worker, before anything is timed: the
+ * first check of a worker otherwise pays for loading (and, from the sources, transforming)
+ * the modules it needs.
+ */
+export async function loadProbes(): Promise<void> {
+  await Promise.all([
+    ...['undici', 'pg', 'mysql2', 'ioredis', 'amqplib', 'mqtt', 'nats', 'nodemailer/lib/smtp-connection'].map((driver) => import(driver)),
+    import('../../src/probes/http.ts'),
+    import('../../src/probes/database.ts'),
+    import('../../src/probes/broker.ts'),
+    import('../../src/probes/smtp.ts'),
+    import('../../src/probes/tcp.ts'),
+    import('../../src/probes/dns.ts'),
+    import('../../src/probes/certificate.ts'),
+    import('../../src/probes/ping.ts'),
+  ])
+}
 
 /**
  * Runs a check that must fail within `limitMs` with a message matching `cause`, leaving no

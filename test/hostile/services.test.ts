@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type PrivateBroker, startMosquitto, startNats } from '../support/brokers.ts'
 import { type PrivateRedis, startRedis } from '../support/redis.ts'
 import { type Running, startTcp } from '../support/servers.ts'
-import { mustFail, TIMEOUT_MS, writeRows } from './record.ts'
+import { loadProbes, mustFail, TIMEOUT_MS, writeRows } from './record.ts'
 
 const timeoutMs = TIMEOUT_MS
 const RIGHT = 'Right-Pass-73'
 const WRONG = 'Wrong-Pass-91'
 
 beforeAll(async () => {
-  await Promise.all([import('pg'), import('mysql2'), import('ioredis'), import('amqplib'), import('mqtt'), import('nats'), import('nodemailer/lib/smtp-connection')])
+  await loadProbes()
 })
 afterAll(() => writeRows(import.meta.filename))
 
