@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { X509Certificate } from 'node:crypto'
 import { TargetError } from './errors.ts'
 import type { ProbeScope } from './probe-scope.ts'
 import { redact, redactInput } from './redact.ts'
@@ -187,6 +188,37 @@ export function checkBytes(name: string, value: unknown): number | undefined {
 }
 
 /**
+ * Validates trusted CA certificates (`ca`, `tls.ca`): PEM text (one or more certificates),
+ * DER bytes, or a list of them, each of which parses as a certificate. A CA that is not one
+ * would be ignored by TLS, and the check would fail against a good server for want of it.
+ *
+ * @example
+ * const ca = checkCa('tls.ca', options.tls?.ca)
+ */
+export function checkCa<T>(name: string, value: T): T {
+  if (value === undefined) return value
+  const entries = Array.isArray(value) ? value : [value]
+  if (entries.length === 0) throw new TargetError(`${name} must not be an empty list`)
+  for (const entry of entries) {
+    if (typeof entry !== 'string' && !Buffer.isBuffer(entry)) throw new TargetError(`${name} must be PEM text, a Buffer, or a list of them; got ${describeValue(entry)}`)
+    const text = Buffer.isBuffer(entry) ? entry.toString('latin1') : entry
+    const blocks = text.includes('-----BEGIN') ? text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) : [entry]
+    if (!blocks || blocks.length === 0) throw new TargetError(`${name} holds no certificate: expected PEM text (-----BEGIN CERTIFICATE-----)`)
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block)
+      } catch {
+        throw new TargetError(`${name} holds something that is not a certificate (PEM or DER): check the file it was read from`)
+      }
+    }
+  }
+  return value
+}
+
+/** Node's codes for arguments it refuses (a driver passing on a bad option of ours): bad input, never a network outcome. */
+const INPUT_FAULTS = /^(ERR_INVALID_ARG_TYPE|ERR_INVALID_ARG_VALUE|ERR_OUT_OF_RANGE|ERR_INVALID_URL|ERR_INVALID_CHAR|ERR_HTTP_INVALID_HEADER_VALUE|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)$/
+
+/**
  * The failure of a probe whose peer sent more than its byte budget, or undefined when it
  * did not: this comes first, whatever error the driver made of the cut connection.
  *
@@ -243,13 +275,17 @@ export interface ProbeOutcome<Observed> {
 
 /**
  * The result of a probe: failed with its error when the exchange failed (summary
- * `CODE: message`, no failures judged), else ok unless an expectation failed.
+ * `CODE: message`, no failures judged), else ok unless an expectation failed. An error that
+ * is Node refusing an argument (`ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_*`…) is bad input:
+ * thrown as a {@link TargetError}, after the probe has cleaned up.
  *
  * @example
  * return probeResult({ target: where, latencyMs, observed, error, failures: () => latencyFailure(latencyMs, maxLatencyMs), summary: () => `connected to ${where}` })
  */
 export function probeResult<Observed>(outcome: ProbeOutcome<Observed>): ProbeResult<Observed> {
   const { target, latencyMs, observed, error } = outcome
+  // an option that a driver or Node refused: bad input, thrown (else `.not` would pass on it)
+  if (error && INPUT_FAULTS.test(error.code)) throw new TargetError(`the check cannot run with these options: ${error.message}`)
   if (error) return { ok: false, target, latencyMs, summary: `${error.code}: ${error.message}`, observed, failures: [], error }
   const failures = outcome.failures()
   return { ok: failures.length === 0, target, latencyMs, summary: outcome.summary(), observed, failures }

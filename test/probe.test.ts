@@ -117,6 +117,11 @@ describe('probeResult', () => {
     expect(failed).toEqual({ ok: false, target: 't', latencyMs: 3, summary: 'HTTP 200', observed: seen, failures: ['status 200, expected 204'] })
     expect('error' in failed).toBe(false)
   })
+
+  test.each(['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'UND_ERR_INVALID_ARG'])('an argument Node or a driver refused (%s) is bad input: thrown, not a failed check', (code) => {
+    const outcome = { target: 't', latencyMs: 3, observed: seen, error: { code, message: 'The value of "value" is out of range' }, failures: () => [], summary: () => '' }
+    expect(() => probeResult(outcome)).toThrow(expect.objectContaining({ name: 'TargetError', message: 'the check cannot run with these options: The value of "value" is out of range' }))
+  })
 })
 
 describe('closeGracefully', () => {

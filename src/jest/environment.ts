@@ -13,7 +13,7 @@
 import { TestEnvironment } from 'jest-environment-node'
 import { readEnvironmentOptions } from '../environment-options.ts'
 import { absorbDriverNoise } from '../noise.ts'
-import { registerEnvSecrets } from '../redact.ts'
+import { redact, redactDeep, registerEnvSecrets } from '../redact.ts'
 import { getRuntime, type Runtime } from '../runtime.ts'
 
 type Config = ConstructorParameters<typeof TestEnvironment>[0]
@@ -41,13 +41,46 @@ export default class ProdcheckEnvironment extends TestEnvironment {
     this.runtime.timeoutMs = this.timeoutMs
     this.runtime.lifetime = new AbortController()
     registerEnvSecrets(process.env, this.global)
+    // this realm redacts the names and errors Jest reports (see handleTestEvent)
+    registerEnvSecrets(process.env)
     absorbDriverNoise()
+  }
+
+  /**
+   * Redacts what Jest reports from this test file, before its reporters see it: the names of
+   * tests and describe blocks as they are added, the errors of tests and hooks as they end.
+   */
+  handleTestEvent(event: { name: string; test?: JestTest; hook?: unknown; error?: unknown }, state: { currentDescribeBlock?: { children?: Array<{ name?: string }> } }): void {
+    if (event.name === 'add_test' || event.name === 'add_describe_block') {
+      const added = state.currentDescribeBlock?.children?.at(-1)
+      if (added && typeof added.name === 'string') added.name = redact(added.name)
+    } else if (event.name === 'test_done' && event.test) {
+      for (const errors of event.test.errors ?? []) for (const error of [errors].flat()) redactError(error)
+    } else if (event.name === 'hook_failure' || event.name === 'test_fn_failure') {
+      redactError(event.error)
+    }
   }
 
   override async teardown(): Promise<void> {
     this.runtime?.lifetime.abort(new Error('the test environment was torn down'))
     await super.teardown()
   }
+}
+
+/** The part of a jest-circus test the environment reads. */
+interface JestTest {
+  errors?: unknown[]
+}
+
+/** Redacts an error's message, stack and matcher result in place. */
+function redactError(error: unknown): void {
+  if (!error || typeof error !== 'object') return
+  const fields = error as { message?: unknown; stack?: unknown; matcherResult?: Record<string, unknown> }
+  if (typeof fields.message === 'string') fields.message = redact(fields.message)
+  if (typeof fields.stack === 'string') fields.stack = redact(fields.stack)
+  // Jest's JSON report carries the matcher's result: its message, and the values compared
+  const result = fields.matcherResult
+  if (result) for (const key of ['message', 'actual', 'expected']) if (result[key] !== undefined) result[key] = redactDeep(typeof result[key] === 'function' ? undefined : result[key])
 }
 
 export { ProdcheckEnvironment as TestEnvironment }

@@ -5,6 +5,7 @@
  * @module
  */
 import { importDriver, once } from '../drivers.ts'
+import { TargetError } from '../errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -14,6 +15,7 @@ import {
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
+  describeValue,
   errorMessage,
   formatMs,
   latencyFailure,
@@ -52,6 +54,7 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
   const port = Number(url.port) || (url.protocol === 'amqps:' ? 5671 : 5672)
   const where = formatHostPort({ host, port })
   const vhost = decodeURIComponent(url.pathname.slice(1)) || '/'
+  checkTuning(url)
   const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: BrokerObserved = { protocol: 'amqp', host, port }
 
@@ -91,6 +94,18 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
     failures: () => latencyFailure(latencyMs, maxLatencyMs),
     summary: () => `${observed.server ?? 'AMQP broker'} opened virtual host ${vhost}`,
   })
+}
+
+/** amqplib's tuning parameters of the URL, which it would only refuse mid-handshake (limits of AMQP 0-9-1). */
+const TUNING: Record<string, number> = { frameMax: 0xffffffff, channelMax: 0xffff, heartbeat: 0xffff }
+
+function checkTuning(url: URL): void {
+  for (const [name, max] of Object.entries(TUNING)) {
+    const value = url.searchParams.get(name)
+    if (value !== null && !(/^\d{1,10}$/.test(value) && Number(value) <= max)) {
+      throw new TargetError(`${name}=${describeValue(value)} must be a whole number from 0 to ${max}`)
+    }
+  }
 }
 
 function describeAmqpError(error: unknown, where: string, vhost: string): ProbeError {

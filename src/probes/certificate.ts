@@ -13,6 +13,7 @@ import {
   abortedError,
   budgetExceeded,
   checkBytes,
+  checkCa,
   checkDuration,
   checkOptions,
   DEFAULT_TIMEOUT_MS,
@@ -104,6 +105,7 @@ export async function probeCertificate(
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const servername = options.servername ?? (isIP(host) ? undefined : host)
+  const ca = checkCa('ca', options.ca)
   const where = formatHostPort({ host, port })
   const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: CertificateObserved = { host, port, servername, altNames: [], trusted: false }
@@ -116,7 +118,7 @@ export async function probeCertificate(
   try {
     await Promise.race([
       new Promise<void>((resolve, reject) => {
-        socket = connect({ host, port, servername, ca: options.ca, rejectUnauthorized: false })
+        socket = connect({ host, port, servername, ca, rejectUnauthorized: false })
         scope.adopt(socket)
         socket.once('connect', () => (connected = true))
         socket.once('secureConnect', () => resolve())

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net'
 import { TargetError } from '../errors.ts'
 import type { ProbeOptions } from '../probe.ts'
-import { checkBytes, checkOptions, describeValue } from '../probe.ts'
+import { checkBytes, checkCa, checkOptions, describeValue } from '../probe.ts'
 import { registerNamedSecret, registerSecret } from '../redact.ts'
 import { isHostname, parseUrl } from '../targets.ts'
 
@@ -208,8 +208,7 @@ function checkTls(tls: unknown): HttpTlsOptions {
   if (!isPlainObject(tls)) throw new TargetError(`tls must be an object ({ rejectUnauthorized, ca, servername }), got ${describeValue(tls)}`)
   const { rejectUnauthorized, ca, servername } = tls as HttpTlsOptions
   if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
-  const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value)
-  if (ca !== undefined && !(pem(ca) || (Array.isArray(ca) && ca.every(pem)))) throw new TargetError(`tls.ca must be PEM text, a Buffer, or a list of them; got ${describeValue(ca)}`)
+  checkCa('tls.ca', ca)
   if (servername !== undefined && (typeof servername !== 'string' || isIP(servername) || !isHostname(servername))) {
     throw new TargetError(`tls.servername must be a DNS name, got ${describeValue(servername)}`)
   }

@@ -14,7 +14,6 @@ import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { once } from '../drivers.ts'
 import { matches, matchPartial } from '../match.ts'
-import { TargetError } from '../errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -106,19 +105,19 @@ export async function probeHttp(
     throw error
   }
   let error: ProbeError | undefined
-  let badInput: TargetError | undefined
   try {
     await scope.run(() => Promise.race([exchange(undici, dispatcher, url, request, observed, response, progress, deadline), deadline.aborted]))
   } catch (caught) {
-    // bad input that only undici noticed (it checks before sending): an input error, not a failed check
-    if (observed.redirects.length === 0 && progress.status === undefined && isInvalidArgument(caught)) badInput = new TargetError(`the request cannot be sent: ${errorMessage(caught)}`)
-    else error = describeHttpError(caught, url, progress, deadline, scope)
+    // an argument undici refuses is bad input (probeResult throws it), but not on a hop the server chose
+    error =
+      observed.redirects.length > 0 && isInvalidArgument(caught)
+        ? { code: 'EBADREDIRECT', message: `the redirect to ${observed.redirects.at(-1)} cannot be followed: ${errorMessage(caught)}`, hint: 'fix the Location header the server sends' }
+        : describeHttpError(caught, url, progress, deadline, scope)
   } finally {
     deadline.clear()
     dispatcher.destroy().catch(() => {})
     scope.close()
   }
-  if (badInput) throw badInput
   const latencyMs = deadline.elapsed()
   observed.connectMs = progress.connectMs
   observed.continues = progress.continues
@@ -359,10 +358,9 @@ function describeTimeout(where: string, progress: HttpProgress, timeoutMs: numbe
   }
 }
 
-/** Bad arguments that undici refuses before it sends anything (a header it will not send, a bad option). */
+/** Arguments undici refuses before it sends anything (a header it will not send, a bad option). */
 function isInvalidArgument(error: unknown): boolean {
-  const code = errorCode(error)
-  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' || code.startsWith('ERR_INVALID_') || code === 'ERR_HTTP_INVALID_HEADER_VALUE'
+  return /^(UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED|ERR_INVALID_.*|ERR_HTTP_INVALID_HEADER_VALUE)$/.test(errorCode(error))
 }
 
 function statusText(status: number): string {

@@ -42,6 +42,9 @@ import { checkQuery, firstRows } from './query.ts'
 
 const loadPg = once(() => import('pg'))
 
+/** The sslmode values libpq (and pg) know. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
+
 const SQLSTATE_HINTS: Record<string, string> = {
   '28P01': 'the password is wrong: check the DSN, or the secret it is built from',
   '28000': 'the server refused this user/host/database combination: check pg_hba.conf and the user name',
@@ -61,6 +64,10 @@ const SQLSTATE_HINTS: Record<string, string> = {
 export async function probePostgres(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
   checkOptions(options)
   const url = parseUrl(dsn, ['postgres:', 'postgresql:'], 'a postgres:// DSN')
+  const sslmode = url.searchParams.get('sslmode')
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    throw new TargetError(`sslmode=${describeValue(sslmode)} is not an sslmode: use one of ${SSL_MODES.join(', ')}`)
+  }
   const query = checkQuery(options.query)
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)

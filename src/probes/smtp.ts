@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net'
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { once } from '../drivers.ts'
 import { TargetError } from '../errors.ts'
@@ -12,6 +13,7 @@ import {
   abortedError,
   budgetExceeded,
   checkBytes,
+  checkCa,
   checkDuration,
   checkOptions,
   DEFAULT_TIMEOUT_MS,
@@ -29,7 +31,7 @@ import {
 } from '../probe.ts'
 import { openScope } from '../probe-scope.ts'
 import { redact, registerSecret } from '../redact.ts'
-import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
+import { displayUrl, formatHostPort, isHostname, parseUrl } from '../targets.ts'
 
 /** Options of {@link probeSmtp}. */
 export interface SmtpProbeOptions extends ProbeOptions {
@@ -74,6 +76,7 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   const secure = url.protocol === 'smtps:'
   const host = url.hostname.replace(/^\[|\]$/g, '')
   const port = url.port ? Number(url.port) : secure ? 465 : 587
+  checkSmtpTls(options.tls)
   const auth = checkAuth(options.auth ?? (url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined))
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
@@ -130,6 +133,15 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
       return `SMTP server at ${where} accepted the session (${how})`
     },
   })
+}
+
+function checkSmtpTls(tls: unknown): void {
+  if (tls === undefined) return
+  if (tls === null || typeof tls !== 'object' || Array.isArray(tls)) throw new TargetError(`tls must be an object ({ rejectUnauthorized, ca, servername }), got ${describeValue(tls)}`)
+  const { rejectUnauthorized, ca, servername } = tls as { rejectUnauthorized?: unknown; ca?: unknown; servername?: unknown }
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
+  if (servername !== undefined && (typeof servername !== 'string' || !isHostname(servername) || isIP(servername) !== 0)) throw new TargetError(`tls.servername must be a DNS name, got ${describeValue(servername)}`)
+  checkCa('tls.ca', ca)
 }
 
 function checkAuth(auth: unknown): { user: string; pass: string } | undefined {

@@ -115,6 +115,12 @@ describe('input that a driver or undici would only refuse later, or send as it i
     ['a control character in a postgres database name', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`).not : expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`)).toConnectToDatabase()],
     ['a control character in a postgres parameter', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`).not : expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`)).toConnectToDatabase()],
     ['a control character in a mysql database name', (not) => (not ? expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`).not : expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`)).toConnectToDatabase()],
+    ['a CA that is no certificate (HTTPS)', (not) => (not ? expect(`https://127.0.0.1:${canary.port}/`).not : expect(`https://127.0.0.1:${canary.port}/`)).toRespondHttp({ tls: { ca: 'not a certificate' } })],
+    ['a CA that is no certificate (certificate check)', (not) => (not ? expect(`127.0.0.1:${canary.port}`).not : expect(`127.0.0.1:${canary.port}`)).toHaveValidCertificate({ ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' })],
+    ['a CA that is no certificate (SMTP)', (not) => (not ? expect(`smtps://127.0.0.1:${canary.port}`).not : expect(`smtps://127.0.0.1:${canary.port}`)).toAcceptMail({ tls: { ca: Buffer.from('garbage') } })],
+    ['an sslmode PostgreSQL does not know', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/test?sslmode=strict`).not : expect(`postgres://app@127.0.0.1:${canary.port}/test?sslmode=strict`)).toConnectToDatabase()],
+    ['an AMQP heartbeat that is no number', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/?heartbeat=soon`).not : expect(`amqp://app@127.0.0.1:${canary.port}/?heartbeat=soon`)).toConnectToBroker()],
+    ['an AMQP frameMax out of range', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/?frameMax=-5`).not : expect(`amqp://app@127.0.0.1:${canary.port}/?frameMax=-5`)).toConnectToBroker()],
     ['a control character in an amqp virtual host', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`).not : expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`)).toConnectToBroker()],
   )
   test.each(cases)('%s: TargetError, with or without .not, nothing sent', async (name, run) => {

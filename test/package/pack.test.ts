@@ -267,6 +267,18 @@ describe('the packed tarball', () => {
       expect(results['postgres answers']?.status).toBe('passed')
     }, 180_000)
 
+    test('no secret in what Jest reports: test names, plain assertions', async () => {
+      const secrets = { password: 'Jest-Dsn-Pass-71', token: 'Jest-Api-Token-72' }
+      const { code, output, report } = await jest({ API_URL: `${api.url}/health`, DATABASE_URL, LEAK_DSN: `postgres://app:${secrets.password}@127.0.0.1:1/app`, API_TOKEN: secrets.token })
+      expect(code).toBe(1)
+      const titles = report.testResults[0]?.assertionResults.map((a) => a.title) ?? []
+      expect(titles).toContain('db postgres://app:***@127.0.0.1:1/app')
+      for (const secret of Object.values(secrets)) {
+        expect(output, `the console leaks ${secret}`).not.toContain(secret)
+        expect(JSON.stringify(report), `the JSON report leaks ${secret}`).not.toContain(secret)
+      }
+    }, 180_000)
+
     test('type-checks the matchers on Jest’s expect', async () => {
       expect(await typecheck(dir)).toBe('')
     })
