@@ -148,7 +148,7 @@ function createClient(PgClient: typeof Client, dsn: string, scope: ProbeScope): 
 
 /**
  * Asks the server to cancel the query of `client` (a CancelRequest on a connection of its
- * own, with the backend's key), waiting at most `budgetMs` for the server to take it.
+ * own, with the backend's key), waiting at most `budgetMs` for the request to be sent.
  */
 async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number): Promise<void> {
   const { processID, secretKey, host, port } = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number }
@@ -161,14 +161,15 @@ async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number):
   const socket = new Socket()
   scope.adopt(socket)
   socket.on('error', () => {})
-  const taken = new Promise<void>((resolve) => {
-    // the server reads the request, cancels, and closes the connection without a word
+  // the server reads the request, cancels, and closes the connection without a word: once the
+  // request is handed to the system, nothing more is needed from this side
+  const sent = new Promise<void>((resolve) => {
     socket.once('close', () => resolve())
-    socket.once('connect', () => socket.end(request))
+    socket.once('connect', () => socket.end(request, () => resolve()))
     if (host?.startsWith('/')) socket.connect(`${host}/.s.PGSQL.${port}`)
     else socket.connect(port || 5432, host || 'localhost')
   })
-  await within(taken, budgetMs)
+  await within(sent, budgetMs)
   socket.destroy()
 }
 
