@@ -43,9 +43,31 @@ export function matches(pattern: RegExp, text: string): boolean {
   return result
 }
 
+/** A value in a failure line: at most 60 characters, whatever its size (it is never rendered whole). */
 function show(value: unknown): string {
   if (value === undefined) return 'undefined'
   if (value instanceof RegExp) return String(value)
-  const text = JSON.stringify(value) ?? String(value)
+  const text = preview(value, 61)
   return text.length > 60 ? `${text.slice(0, 60)}…` : text
+}
+
+/** JSON of `value`, stopped once `budget` characters are written: the cost is bounded by the budget, not by the value. */
+function preview(value: unknown, budget: number): string {
+  if (value === null || typeof value !== 'object') {
+    const text = typeof value === 'string' ? JSON.stringify(value.length > budget ? value.slice(0, budget) : value) : (JSON.stringify(value) ?? String(value))
+    return text.length > budget ? text.slice(0, budget) : text
+  }
+  // items are visited one by one and the walk stops at the budget: a million items cost a few
+  let out = Array.isArray(value) ? '[' : '{'
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && out.length < budget; i++) out += `${i > 0 ? ',' : ''}${preview(value[i], budget - out.length)}`
+  } else {
+    for (const key in value) {
+      if (out.length >= budget) break
+      if (!Object.hasOwn(value, key)) continue
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${preview((value as Record<string, unknown>)[key], budget - out.length)}`
+    }
+  }
+  out += Array.isArray(value) ? ']' : '}'
+  return out.length > budget ? out.slice(0, budget) : out
 }

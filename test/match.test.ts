@@ -41,4 +41,15 @@ describe('matches', () => {
     expect(matches(pattern, 'ok')).toBe(true)
     expect(matches(pattern, 'ok')).toBe(true)
   })
+
+  test('shows a value in at most 60 characters, at a cost bounded by that, whatever its size', () => {
+    const big = Array.from({ length: 1_000_000 }, (_, i) => ({ i }))
+    const expected = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'x']))
+    const actual = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, big]))
+    const started = performance.now()
+    const failures = matchPartial(actual, expected)
+    expect(performance.now() - started).toBeLessThan(100)
+    expect(failures).toHaveLength(200)
+    expect(failures[0]).toBe(`$.k0 is ${JSON.stringify(big).slice(0, 60)}…, expected "x"`)
+  })
 })
