@@ -36,8 +36,11 @@ export interface MatcherResult {
 /** How a matcher describes its check. */
 export interface CheckSpec<Observed> {
   matcher: string
-  /** The expectation in words. */
-  expected: string
+  /**
+   * The expectation in words, asked only when a message is made: by then the probe has
+   * checked the options (a bad one throws before), so describing them cannot trip on one.
+   */
+  expected: () => string
   /** The latency budget of the check (its `maxLatencyMs`), exported to reports and metrics. */
   budgetMs?: number
   /** Extra lines for the message (body excerpt, redirects…). */
@@ -51,7 +54,7 @@ export interface CheckSpec<Observed> {
  *
  * @example
  * export function toRespondHttp(this: MatcherContext, target: unknown, options: HttpProbeOptions = {}) {
- *   return runCheck(this, { matcher: 'toRespondHttp', expected: 'status 2xx', probe: (signal, timeoutMs) => probeHttp(target as string, { timeoutMs, ...options }, signal) })
+ *   return runCheck(this, { matcher: 'toRespondHttp', expected: () => 'status 2xx', probe: (signal, timeoutMs) => probeHttp(target as string, { timeoutMs, ...options }, signal) })
  * }
  */
 export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpec<Observed>): Promise<MatcherResult> {
@@ -89,7 +92,7 @@ export interface SyncCheckSpec<Observed> extends Omit<CheckSpec<Observed>, 'prob
  *
  * @example
  * export function toHaveEnv(this: MatcherContext, env: unknown, spec: EnvSpec) {
- *   return runCheckSync(this, { matcher: 'toHaveEnv', expected: '…', inspect: () => probeEnv(env, spec) })
+ *   return runCheckSync(this, { matcher: 'toHaveEnv', expected: () => '…', inspect: () => probeEnv(env, spec) })
  * }
  */
 export function runCheckSync<Observed>(context: MatcherContext, spec: SyncCheckSpec<Observed>): MatcherResult {
@@ -119,7 +122,7 @@ function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined
   const isNot = Boolean(context.isNot)
   return {
     pass: result.ok,
-    message: () => formatMessage({ matcher: spec.matcher, isNot, expected: spec.expected, result, details: spec.details?.(result) }),
+    message: () => formatMessage({ matcher: spec.matcher, isNot, expected: spec.expected(), result, details: spec.details?.(result) }),
     actual: undefined,
     expected: undefined,
   }

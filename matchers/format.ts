@@ -62,17 +62,3 @@ export function formatMessage({ matcher, isNot, expected, result, details = [] }
   const body = lines.map(([label, text]) => `  ${label.padEnd(LABEL_WIDTH)} ${peerText(text, MAX_LINE_CHARS)}`)
   return [head, ...cutLines(body, MAX_LINES - 1).map((line) => (line.startsWith('… ') ? `  ${'…'.padEnd(LABEL_WIDTH)} ${line.slice(2)}` : line))].join('\n')
 }
-
-/**
- * A one-line excerpt of a response body for messages: at most `max` characters,
- * line breaks shown as `\n`, binary content summarized.
- *
- * @example
- * excerpt('{"status":"down"}\n') // '{"status":"down"}\\n'
- */
-export function excerpt(text: string, totalBytes: number, max = 300): string {
-  if (totalBytes === 0) return '(empty)'
-  const head = text.slice(0, 1000)
-  if (/[\u0000-\u0008\u000e-\u001f]/.test(head) || head.includes('\ufffd\ufffd')) return `(binary, ${totalBytes} bytes)`
-  return peerText(text, max, `${totalBytes} bytes`)
-}

@@ -19,11 +19,10 @@ const load = once(() => import('../src/probes/smtp.ts'))
  * await expect(process.env.SMTP_URL).toAcceptMail({ requireTls: true })
  */
 export function toAcceptMail(this: MatcherContext, target: unknown, options: SmtpProbeOptions = {}): Promise<MatcherResult> {
-  const tls = options?.requireTls ? ' over TLS' : ''
   return runCheck<SmtpObserved>(this, {
     matcher: 'toAcceptMail',
     budgetMs: options?.maxLatencyMs,
-    expected: `an SMTP session${tls}, with AUTH when credentials are given (no mail is sent)`,
+    expected: () => `an SMTP session${options.requireTls ? ' over TLS' : ''}, with AUTH when credentials are given (no mail is sent)`,
     probe: async (signal, timeoutMs) => (await load()).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -17,11 +17,10 @@ const load = once(() => import('../src/probes/tcp.ts'))
  * await expect('db.internal:5432').toAcceptTcp({ maxLatencyMs: 50 })
  */
 export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpProbeOptions = {}): Promise<MatcherResult> {
-  const latency = options?.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`
   return runCheck<TcpObserved>(this, {
     matcher: 'toAcceptTcp',
     budgetMs: options?.maxLatencyMs,
-    expected: `a TCP connection accepted${latency}`,
+    expected: () => `a TCP connection accepted${options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`}`,
     probe: async (signal, timeoutMs) => (await load()).probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

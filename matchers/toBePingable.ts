@@ -18,12 +18,14 @@ const load = once(() => import('../src/probes/ping.ts'))
  * await expect('10.0.0.5').toBePingable({ count: 3, maxLatencyMs: 20 })
  */
 export function toBePingable(this: MatcherContext, target: unknown, options: PingProbeOptions = {}): Promise<MatcherResult> {
-  const count = options.count ?? 3
-  const latency = options.maxLatencyMs === undefined ? '' : `, average round trip within ${formatMs(options.maxLatencyMs)}`
   return runCheck<PingObserved>(this, {
     matcher: 'toBePingable',
     budgetMs: options?.maxLatencyMs,
-    expected: `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`,
+    expected: () => {
+      const count = options.count ?? 3
+      const latency = options.maxLatencyMs === undefined ? '' : `, average round trip within ${formatMs(options.maxLatencyMs)}`
+      return `a reply to at least 1 of ${count} echo request${count === 1 ? '' : 's'}${latency}`
+    },
     details: ({ observed }) =>
       observed.sent > 0 ? [['packets', `${observed.received}/${observed.sent} received, ${observed.packetLossPercent}% loss`]] : [],
     probe: async (signal, timeoutMs) => (await load()).probePing(target as string, withDefaultTimeout(options, timeoutMs), signal),

@@ -22,7 +22,7 @@ export function toConnectToBroker(this: MatcherContext, target: unknown, options
   return runCheck<BrokerObserved>(this, {
     matcher: 'toConnectToBroker',
     budgetMs: options?.maxLatencyMs,
-    expected: 'a connection accepted, handshake and authentication included',
+    expected: () => 'a connection accepted, handshake and authentication included',
     probe: async (signal, timeoutMs) => (await load()).probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
 }

@@ -20,12 +20,13 @@ const load = once(() => import('../src/probes/database.ts'))
  * await expect(process.env.DATABASE_URL).toConnectToDatabase({ query: 'select 1', maxLatencyMs: 200 })
  */
 export function toConnectToDatabase(this: MatcherContext, target: unknown, options: DatabaseProbeOptions = {}): Promise<MatcherResult> {
-  const query = typeof options.query === 'string' ? `, then ${JSON.stringify(options.query.length > 60 ? `${options.query.slice(0, 60)}…` : options.query)} to succeed` : ''
-  const latency = options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`
   return runCheck<DatabaseObserved>(this, {
     matcher: 'toConnectToDatabase',
     budgetMs: options?.maxLatencyMs,
-    expected: `a connection accepted${query}${latency}`,
+    expected: () => {
+      const query = typeof options.query === 'string' ? `, then ${JSON.stringify(options.query.length > 60 ? `${options.query.slice(0, 60)}…` : options.query)} to succeed` : ''
+      return `a connection accepted${query}${options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`}`
+    },
     details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),
     probe: async (signal, timeoutMs) => (await load()).probeDatabase(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })

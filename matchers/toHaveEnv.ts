@@ -5,6 +5,7 @@
  * @module
  */
 import { type EnvObserved, type EnvSpec, probeEnv } from '../src/probes/env.ts'
+import { cutList } from '../src/text.ts'
 import { type MatcherContext, type MatcherResult, runCheckSync } from './check.ts'
 
 /**
@@ -19,7 +20,7 @@ export function toHaveEnv(this: MatcherContext, target: unknown, spec: EnvSpec):
   const names = Array.isArray(spec) ? spec : spec && typeof spec === 'object' ? Object.keys(spec) : []
   return runCheckSync<EnvObserved>(this, {
     matcher: 'toHaveEnv',
-    expected: `${names.join(', ')} set${Array.isArray(spec) ? '' : ' and valid'}`,
+    expected: () => `${cutList(names)} set${Array.isArray(spec) ? '' : ' and valid'}`,
     inspect: () => probeEnv(target, spec),
   })
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { CertificateObserved, CertificateProbeOptions } from '../src/probes/certificate.ts'
+import { cutList } from '../src/text.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 
 // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
@@ -19,16 +20,15 @@ const load = once(() => import('../src/probes/certificate.ts'))
  * await expect('api.example.com').toHaveValidCertificate({ minDaysLeft: 14 })
  */
 export function toHaveValidCertificate(this: MatcherContext, target: unknown, options: CertificateProbeOptions = {}): Promise<MatcherResult> {
-  const days = options?.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''
   return runCheck<CertificateObserved>(this, {
     matcher: 'toHaveValidCertificate',
     budgetMs: options?.maxLatencyMs,
-    expected: `a trusted certificate, valid now, for ${options?.servername ?? 'the host'}${days}`,
+    expected: () => `a trusted certificate, valid now, for ${options.servername ?? 'the host'}${options.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''}`,
     details: ({ observed }) =>
       observed.validTo
         ? [
             ['validity', `${observed.validFrom?.slice(0, 10)} → ${observed.validTo.slice(0, 10)} (${observed.daysLeft} day(s) left)`],
-            ['names', observed.altNames.join(', ') || '(no subjectAltName)'],
+            ['names', observed.altNames.length > 0 ? cutList(observed.altNames) : '(no subjectAltName)'],
           ]
         : [],
     probe: async (signal, timeoutMs) => (await load()).probeCertificate(target as string, withDefaultTimeout(options, timeoutMs), signal),

@@ -19,13 +19,15 @@ const load = once(() => import('../src/probes/dns.ts'))
  * await expect('_sip._tcp.example.com').toResolveDns({ type: 'SRV', servers: ['10.0.0.2'] })
  */
 export function toResolveDns(this: MatcherContext, target: unknown, options: DnsProbeOptions = {}): Promise<MatcherResult> {
-  const type = options?.type ?? 'A'
-  const includes = options?.includes === undefined ? [] : typeof options.includes === 'string' ? [options.includes] : [...options.includes]
-  const servers = options?.servers ? ` from ${options.servers.join(', ')}` : ''
   return runCheck<DnsObserved>(this, {
     matcher: 'toResolveDns',
     budgetMs: options?.maxLatencyMs,
-    expected: `${type} records${includes.length ? ` including ${includes.map((v) => JSON.stringify(v)).join(', ')}` : ''}${servers}`,
+    expected: () => {
+      const type = options.type ?? 'A'
+      const includes = typeof options.includes === 'string' ? [options.includes] : [...(options.includes ?? [])]
+      const servers = options.servers ? ` from ${cutList([...options.servers])}` : ''
+      return `${type} records${includes.length ? ` including ${cutList(includes.map((v) => JSON.stringify(v)))}` : ''}${servers}`
+    },
     details: ({ observed }) => (observed.records.length > 0 ? [['records', cutList(observed.records, { total: observed.answers })]] : []),
     probe: async (signal, timeoutMs) => (await load()).probeDns(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })

@@ -8,7 +8,6 @@ import { formatMs } from '../src/probe.ts'
 import type { HttpObserved } from '../src/probes/http.ts'
 import { describeStatus, type HttpProbeOptions } from '../src/probes/http-options.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
-import { excerpt } from './format.ts'
 
 // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
 const load = once(() => import('../src/probes/http.ts'))
@@ -24,7 +23,7 @@ export function toRespondHttp(this: MatcherContext, target: unknown, options: Ht
   return runCheck(this, {
     matcher: 'toRespondHttp',
     budgetMs: options?.maxLatencyMs,
-    expected: describeHttpExpectation(options),
+    expected: () => describeHttpExpectation(options),
     details: httpDetails,
     probe: async (signal, timeoutMs) => (await load()).probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
   })
@@ -51,12 +50,17 @@ function httpDetails(result: { observed: HttpObserved; error?: unknown }): Array
   if (observed.redirects.length > 0 && !result.error) details.push(['redirects', observed.redirects.join(' → ')])
   if (observed.status !== undefined) {
     const type = observed.headers['content-type']
-    details.push(['body', `${excerpt(observed.body, observed.bodyBytes)}${type ? ` [${type}]` : ''}`])
+    details.push(['body', `${observed.excerpt}${type ? ` [${type}]` : ''}`])
   }
   return details
 }
 
 function showJson(value: unknown): string {
-  const text = JSON.stringify(value, (_, v: unknown) => (v instanceof RegExp ? String(v) : v)) ?? String(value)
+  let text: string
+  try {
+    text = JSON.stringify(value, (_, v: unknown) => (v instanceof RegExp ? String(v) : v)) ?? String(value)
+  } catch {
+    text = '(a value JSON cannot show)'
+  }
   return text.length > 120 ? `${text.slice(0, 120)}…` : text
 }

@@ -51,8 +51,12 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text
 }
 
-/** JSON of `value`, stopped once `budget` characters are written: the cost is bounded by the budget, not by the value. */
-function preview(value: unknown, budget: number): string {
+/**
+ * JSON of `value`, stopped once `budget` characters are written, or 16 levels deep: the cost
+ * is bounded by the budget, not by the value (a peer may send `[[[…]]]` a million deep).
+ */
+function preview(value: unknown, budget: number, depth = 16): string {
+  if (depth === 0 && value !== null && typeof value === 'object') return '…'
   if (value === null || typeof value !== 'object') {
     const text = typeof value === 'string' ? JSON.stringify(value.length > budget ? value.slice(0, budget) : value) : (JSON.stringify(value) ?? String(value))
     return text.length > budget ? text.slice(0, budget) : text
@@ -60,12 +64,12 @@ function preview(value: unknown, budget: number): string {
   // items are visited one by one and the walk stops at the budget: a million items cost a few
   let out = Array.isArray(value) ? '[' : '{'
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && out.length < budget; i++) out += `${i > 0 ? ',' : ''}${preview(value[i], budget - out.length)}`
+    for (let i = 0; i < value.length && out.length < budget; i++) out += `${i > 0 ? ',' : ''}${preview(value[i], budget - out.length, depth - 1)}`
   } else {
     for (const key in value) {
       if (out.length >= budget) break
       if (!Object.hasOwn(value, key)) continue
-      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${preview((value as Record<string, unknown>)[key], budget - out.length)}`
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${preview((value as Record<string, unknown>)[key], budget - out.length, depth - 1)}`
     }
   }
   out += Array.isArray(value) ? ']' : '}'

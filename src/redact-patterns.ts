@@ -49,7 +49,7 @@ const CR = 13
 // character classes of ASCII, as bits of a table: one lookup per character in the hot loop
 const NAME = 1 // [A-Za-z0-9_-]
 const BLANK = 2 // space, tab
-const QUOTE = 4 // " '
+const QUOTE = 4 // " ' `
 const ENDS_PARAM = 8 // = & # ; " ' < > and white space: ends a query parameter name
 const ENDS_VALUE = 16 // & # ; " ' < > and white space: ends a value at once
 const TRAILING = 32 // . , : ! ? ) ] }: ends a value when a blank, a quote or the end follows
@@ -61,9 +61,9 @@ for (let c = 0; c < 128; c++) {
   let bits = 0
   if (/[A-Za-z0-9_-]/.test(ch)) bits |= NAME
   if (c === 32 || c === TAB) bits |= BLANK
-  if (c === 34 || c === 39) bits |= QUOTE
-  if (/[=&#;"'<>\s]/.test(ch)) bits |= ENDS_PARAM
-  if (/[&#;"'<>\s]/.test(ch)) bits |= ENDS_VALUE
+  if (c === 34 || c === 39 || c === 96) bits |= QUOTE
+  if (/[=&#;"'`<>\s]/.test(ch)) bits |= ENDS_PARAM
+  if (/[&#;"'`<>\s]/.test(ch)) bits |= ENDS_VALUE
   if (/[.,:!?)\]}]/.test(ch)) bits |= TRAILING
   if (/[A-Za-z0-9+.-]/.test(ch)) bits |= SCHEME
   if (/[A-Za-z]/.test(ch)) bits |= LETTER
@@ -135,11 +135,15 @@ class Scan {
           const stop = PASSWORD_END.exec(text)?.index ?? n
           // (searched in the password's window only: a search of the whole text, from each `://`, would be quadratic)
           const limit = Math.min(stop, userEnd + 1 + MAX_PASSWORD)
-          const found = text.slice(userEnd + 1, limit).lastIndexOf('@')
-          const lastAt = found === -1 ? -1 : userEnd + 1 + found
-          if (lastAt > userEnd) {
-            this.push(userEnd + 1, lastAt)
-            next = lastAt + 1
+          const window = text.slice(userEnd + 1, limit)
+          const found = window.lastIndexOf('@')
+          if (found !== -1) {
+            this.push(userEnd + 1, userEnd + 1 + found)
+            next = userEnd + 2 + found
+          } else {
+            // a report cut the URL in its password (`postgres://app:S3cretPa…`): what is shown is masked
+            const cut = window.indexOf('…')
+            if (cut > 0) this.push(userEnd + 1, userEnd + 1 + cut)
           }
         } else if (after === 64 && userEnd > next && WEB_SCHEME.test(text.slice(Math.max(0, i - 6), i))) {
           this.push(next, userEnd)
@@ -232,6 +236,8 @@ class Scan {
     while (i < n) {
       const c = text.charCodeAt(i)
       if (endsValue(c) || (c === 42 && this.masked(i))) break
+      // `password=hunter2,user=app`: a comma before another assignment ends the value
+      if (c === 44 && this.assignmentAt(i + 1)) break
       if (is(c, TRAILING)) {
         let j = i + 1
         while (j < n && is(text.charCodeAt(j), TRAILING)) j++
@@ -242,6 +248,16 @@ class Scan {
       i++
     }
     return i
+  }
+
+  /** Whether `name=` starts at `from` (after a blank or two). */
+  assignmentAt(from: number): boolean {
+    const { text, n } = this
+    let j = from
+    while (j < n && j - from < 2 && isBlank(text.charCodeAt(j))) j++
+    const start = j
+    while (j < n && j - start < MAX_NAME && isNameChar(text.charCodeAt(j))) j++
+    return j > start && text.charCodeAt(j) === 61
   }
 
   /** A quoted value after `from` (blanks, an optional `[`, a quote): masked when `secret`; returns where to go on, or -1. */
@@ -302,6 +318,7 @@ export function maskSpans(text: string, spans: readonly number[], mask: string):
 }
 
 function safeDecode(value: string): string {
+  if (!value.includes('%')) return value
   try {
     return decodeURIComponent(value)
   } catch {

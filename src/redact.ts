@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { inspect } from 'node:util'
 import { LONGEST_PATTERN, maskSpans, type SecretNames, secretSpans } from './redact-patterns.ts'
 
 /** What a secret is replaced with. */
@@ -32,9 +33,9 @@ const MIN_SECRET_LENGTH = 4
  * `X-Auth-Token`, `apiKey`, `session_id`): see the table in docs/redaction.md.
  */
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey',
-  'credential', 'credentials', 'creds', 'auth', 'authorization', 'cookie', 'cookies', 'session', 'sessionid', 'sid',
-  'signature', 'sig', 'otp', 'jwt', 'private', 'privatekey', 'bearer', 'csrf', 'xsrf',
+  'password', 'passwd', 'passphrase', 'passcode', 'pass', 'pwd', 'pin', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey',
+  'credential', 'credentials', 'creds', 'auth', 'authorization', 'authentication', 'cookie', 'cookies', 'session', 'sessionid', 'sid',
+  'signature', 'sig', 'hmac', 'otp', 'jwt', 'private', 'privatekey', 'bearer', 'csrf', 'xsrf',
 ])
 /** Endings that make a compound word secret (`PGPASSWORD`, `authtoken`, `accesskey`); not `auth`, which error codes end with (`EAUTH`). */
 const SECRET_ENDINGS = ['password', 'passwd', 'secret', 'token', 'key', 'session', 'signature', 'credential', 'credentials', 'cookie']
@@ -91,18 +92,82 @@ export function registerSecret(value: string | undefined | null, scope?: object)
   const registry = registryOf(scope)
   if (registry.has(value)) return
   registry.add(value)
-  for (const form of [encodeURIComponent(value), safeDecode(value), JSON.stringify(value).slice(1, -1)]) {
-    if (form.length >= MIN_SECRET_LENGTH) registry.add(form)
+  // the forms reports print it in: URL-encoded, decoded, JSON-escaped, quoted by util.inspect
+  // (console.log, Vitest's diffs), and line by line for a multi-line secret (a PEM key in a diff)
+  const forms = [encodeURIComponent(value), safeDecode(value), JSON.stringify(value).slice(1, -1), inspect(value).slice(1, -1)]
+  if (value.includes('\n')) forms.push(...value.split(/\r?\n/).filter((line) => line.trim().length >= MIN_LINE_LENGTH))
+  for (const form of forms) if (form.length >= MIN_SECRET_LENGTH) registry.add(form)
+}
+
+/** Lines of a multi-line secret shorter than this are not registered on their own (`-----END KEY-----` is). */
+const MIN_LINE_LENGTH = 8
+
+/** A trie of words over a–z and 0–9: looked up one character at a time, lower-cased on the way, without a copy. */
+interface Trie {
+  next: Array<Trie | undefined>
+  end: boolean
+}
+
+function trie(words: Iterable<string>, reversed = false): Trie {
+  const root: Trie = { next: [], end: false }
+  for (const word of words) {
+    let node = root
+    for (const c of reversed ? [...word].reverse() : word) {
+      const slot = slotOf(c.charCodeAt(0))
+      node.next[slot] ??= { next: [], end: false }
+      node = node.next[slot] as Trie
+    }
+    node.end = true
   }
+  return root
 }
 
-/** The words of a name: split at punctuation and camelCase humps, lower case. */
-function wordsOf(name: string): string[] {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)
+/** The slot of a letter (either case) or digit in a trie, or -1. */
+function slotOf(c: number): number {
+  if (c >= 97 && c <= 122) return c - 97
+  if (c >= 65 && c <= 90) return c - 65
+  if (c >= 48 && c <= 57) return c - 48 + 26
+  return -1
 }
 
-function isSecretWord(word: string): boolean {
-  return SECRET_WORDS.has(word) || SECRET_ENDINGS.some((ending) => word.length > ending.length && word.endsWith(ending))
+const WORDS = trie(SECRET_WORDS)
+const ENDINGS = trie(SECRET_ENDINGS, true)
+
+/** Whether name[start, end) is a secret word, or a longer word ending like one. */
+function isSecretWordAt(name: string, start: number, end: number): boolean {
+  let node: Trie | undefined = WORDS
+  for (let i = start; i < end && node; i++) node = node.next[slotOf(name.charCodeAt(i))]
+  if (node?.end) return true
+  node = ENDINGS
+  for (let i = end - 1; i > start && node; i--) {
+    node = node.next[slotOf(name.charCodeAt(i))]
+    if (node?.end) return true
+  }
+  return false
+}
+
+/**
+ * Whether one of the words of a name is secret: words split at punctuation and camelCase
+ * humps, any case, trailing digits dropped (`DB_PASSWORD2`, `X-Api-Key2`). One pass over the
+ * name, no copy of it: redaction asks this of every name it meets.
+ */
+function hasSecretWord(name: string): boolean {
+  let start = 0
+  for (let i = 0; i <= name.length; i++) {
+    const c = i < name.length ? name.charCodeAt(i) : -1
+    const alnum = slotOf(c) !== -1
+    const hump = c >= 65 && c <= 90 && i > start && isLowerOrDigit(name.charCodeAt(i - 1))
+    if (alnum && !hump) continue
+    let end = i
+    while (end > start && name.charCodeAt(end - 1) >= 48 && name.charCodeAt(end - 1) <= 57) end--
+    if (end > start && isSecretWordAt(name, start, end)) return true
+    start = hump ? i : i + 1
+  }
+  return false
+}
+
+function isLowerOrDigit(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
 }
 
 /**
@@ -116,18 +181,9 @@ function isSecretWord(word: string): boolean {
  * isSecretName('PORT') // false
  */
 export function isSecretName(name: string): boolean {
-  if (name.length > 128 || NOT_SECRET_VARIABLES.has(name)) return false
-  let known = secretNames.get(name)
-  if (known === undefined) {
-    known = wordsOf(name).some(isSecretWord)
-    if (secretNames.size >= 4096) secretNames.clear()
-    secretNames.set(name, known)
-  }
-  return known
+  if (name.length > 128 || ((name.length === 3 || name.length === 6) && NOT_SECRET_VARIABLES.has(name))) return false
+  return hasSecretWord(name)
 }
-
-/** Names already judged by {@link isSecretName}: redaction asks about the same few names again and again. */
-const secretNames = new Map<string, boolean>()
 
 /**
  * Whether a query parameter looks secret: a secret name (`access_token`, `sessionid`,
@@ -184,17 +240,25 @@ export function registerUrlSecrets(target: string, scope?: object): void {
     url = new URL(target)
   } catch {
     // not a URL: register what sits where a password would be, in case a driver echoes it
-    const userinfo = RAW_USERINFO.exec(target)?.[2]
-    if (userinfo) registerSecret(userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo, scope)
+    // (a user name alone is a secret on the web only: `https://<token>@host`)
+    const [, scheme = '', userinfo] = RAW_USERINFO.exec(target) ?? []
+    if (userinfo?.includes(':')) registerSecret(userinfo.slice(userinfo.indexOf(':') + 1), scope)
+    else if (userinfo && /^(https?|wss?):\/\/$/i.test(scheme) && looksLikeToken(userinfo)) registerSecret(userinfo, scope)
     return
   }
   if (url.password) registerSecret(safeDecode(url.password), scope)
-  // https://<token>@host: a user name alone, on the web, is a token
-  else if (url.username && WEB_SCHEME.test(url.protocol)) registerSecret(safeDecode(url.username), scope)
+  // https://<token>@host: a user name alone, on the web, is a token (masked in URLs whatever
+  // it is; registered, to be masked everywhere, when it looks like one: not `admin`)
+  else if (url.username && WEB_SCHEME.test(url.protocol) && looksLikeToken(safeDecode(url.username))) registerSecret(safeDecode(url.username), scope)
   for (const [name, value] of url.searchParams) if (isSecretParam(name)) registerSecret(value, scope)
 }
 
 const WEB_SCHEME = /^(https?|wss?):$/i
+
+/** A user name that is rather a token: long, or letters mixed with digits (`ghp_1a2B…`, not `admin`). */
+function looksLikeToken(user: string): boolean {
+  return user.length >= 16 || (user.length >= 8 && /[0-9]/.test(user) && /[A-Za-z]/.test(user))
+}
 /** `scheme://` + everything up to the last `@` of the line: the userinfo of a URL that may not parse. */
 const RAW_USERINFO = /^([a-z][a-z0-9+.-]{0,31}:\/\/)([^\r\n]*)@/i
 
@@ -250,8 +314,40 @@ export function redact(text: string): string {
   if (out.includes('Bearer') || out.includes('Basic') || out.includes('Token') || out.includes('ApiKey') || out.includes('Digest')) {
     out = out.replace(SCHEME_CREDENTIAL, `$1 ${MASK}`)
   }
-  for (const secret of sortedSecrets(registryOf())) {
+  const secrets = sortedSecrets(registryOf())
+  for (const secret of secrets) {
     if (out.includes(secret)) out = out.split(secret).join(MASK)
+  }
+  return out.includes(ELLIPSIS) ? maskCutSecrets(out, secrets) : out
+}
+
+const ELLIPSIS = '…'
+/** The longest start of a secret looked for before an ellipsis, and the most ellipses looked at. */
+const MAX_CUT_PREFIX = 128
+const MAX_ELLIPSES = 256
+
+/**
+ * Masks the start of a registered secret that a report cut with an ellipsis (Vitest shows a
+ * long value as its first characters and `…`): the part shown is no less secret.
+ */
+function maskCutSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+  let seen = 0
+  for (let p = out.indexOf(ELLIPSIS); p !== -1 && seen < MAX_ELLIPSES; p = out.indexOf(ELLIPSIS, p + 1), seen++) {
+    let longest = 0
+    for (const secret of secrets) {
+      // the longest k such that the k characters before the ellipsis begin the secret
+      for (let j = Math.max(0, p - Math.min(MAX_CUT_PREFIX, secret.length - 1)); j <= p - MIN_SECRET_LENGTH; j++) {
+        if (out.charCodeAt(j) === secret.charCodeAt(0) && out.startsWith(secret.slice(0, p - j), j)) {
+          longest = Math.max(longest, p - j)
+          break
+        }
+      }
+    }
+    if (longest > 0) {
+      out = `${out.slice(0, p - longest)}${MASK}${out.slice(p)}`
+      p = p - longest + MASK.length
+    }
   }
   return out
 }
@@ -262,11 +358,13 @@ export function redact(text: string): string {
  * @example
  * redactDeep({ url: 'redis://:pw12@cache', n: 1 }) // { url: 'redis://:***@cache', n: 1 }
  */
-export function redactDeep<T>(value: T): T {
+export function redactDeep<T>(value: T, depth = 16): T {
   if (typeof value === 'string') return redact(value) as T
-  if (Array.isArray(value)) return value.map(redactDeep) as T
+  // deeper than this, what a value holds is not shown at all
+  if (depth === 0 && value && typeof value === 'object') return '(…)' as T
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth - 1)) as T
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth - 1)])) as T
   }
   return value
 }

@@ -13,15 +13,14 @@
  *
  * @module
  */
-import { redact } from './redact.ts'
+import { isMainThread } from 'node:worker_threads'
+import { MASK, redact } from './redact.ts'
 
 // (a set, not a marker property: Vitest's rpc object answers every property with a function)
 const WRAPPED_KEY = Symbol.for('prodcheck.rpc-redacted')
 const holder = globalThis as { [WRAPPED_KEY]?: WeakSet<object> }
 holder[WRAPPED_KEY] ??= new WeakSet()
 const wrapped: WeakSet<object> = holder[WRAPPED_KEY]
-/** Fields of a serialized error that carry text. */
-const ERROR_TEXT = ['message', 'stack', 'diff', 'expected', 'actual', 'name', 'stackStr', 'nameStr', 'codeFrame'] as const
 
 type Rpc = Record<string | symbol, unknown>
 
@@ -36,7 +35,7 @@ const REDACTORS: Record<string, (args: unknown[]) => void> = {
       redactMeta(pack[2])
     }
   },
-  onTaskArtifactRecord: ([, artifact]) => redactStrings(artifact, 4),
+  onTaskArtifactRecord: ([, artifact]) => redactStrings(artifact, DEPTH),
   onUserConsoleLog: ([log]) => {
     const entry = log as { content?: unknown } | undefined
     if (entry && typeof entry.content === 'string') entry.content = redact(entry.content)
@@ -73,6 +72,28 @@ export function redactWorkerReports(scope: object = globalThis): boolean {
   return true
 }
 
+const OUTPUT_WRAPPED = Symbol.for('prodcheck.output-redacted')
+
+/**
+ * Redacts what a check file writes to the worker's own stdout and stderr (`process.stdout.write`,
+ * which Vitest passes on to the terminal as it is); text only, bytes go through untouched.
+ * Inside a Vitest worker (a thread or a child process) only.
+ *
+ * @example
+ * redactWorkerOutput() // in the setup file
+ */
+export function redactWorkerOutput(): void {
+  if (isMainThread && typeof process.send !== 'function') return
+  for (const stream of [process.stdout, process.stderr] as Array<NodeJS.WriteStream & { [OUTPUT_WRAPPED]?: boolean }>) {
+    if (stream[OUTPUT_WRAPPED]) continue
+    stream[OUTPUT_WRAPPED] = true
+    const write = stream.write
+    stream.write = function redactedWrite(this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+      return (write as (...args: unknown[]) => boolean).call(this, typeof chunk === 'string' ? redact(chunk) : chunk, ...rest)
+    } as typeof stream.write
+  }
+}
+
 /**
  * Redacts a task tree in place: names, errors, meta.
  *
@@ -99,25 +120,34 @@ export function redactResult(result: unknown): void {
   if (Array.isArray(errors)) for (const error of errors) redactError(error)
 }
 
-function redactError(error: unknown, depth = 0): void {
-  if (!error || typeof error !== 'object' || depth > 4) return
-  const fields = error as Record<string, unknown>
-  for (const key of ERROR_TEXT) if (typeof fields[key] === 'string') fields[key] = redact(fields[key] as string)
-  redactError(fields.cause, depth + 1)
-  if (Array.isArray(fields.errors)) for (const inner of fields.errors) redactError(inner, depth + 1)
+/** Every text of a serialized error: message, stack, diff, its own properties, causes, a thrown object's fields. */
+function redactError(error: unknown): void {
+  if (typeof error === 'object' && error !== null) redactStrings(error, DEPTH)
 }
 
 function redactMeta(meta: unknown): void {
-  if (meta && typeof meta === 'object') redactStrings(meta, 5)
+  if (meta && typeof meta === 'object') redactStrings(meta, DEPTH)
 }
 
-/** Redacts every string of a plain value in place, to `depth` levels. */
-function redactStrings(value: unknown, depth: number): void {
-  if (!value || typeof value !== 'object' || depth < 0) return
+/** How deep reports are redacted; deeper, and past {@link MAX_NODES} values, texts are masked whole. */
+const DEPTH = 32
+const MAX_NODES = 100_000
+
+/**
+ * Redacts every string of a value in place. Past `depth` levels or {@link MAX_NODES} values
+ * (a report no reader would read), what is left is replaced by a mask rather than sent as it is.
+ */
+function redactStrings(value: unknown, depth: number, budget = { nodes: MAX_NODES }): void {
+  // bytes (an attachment) carry no text to redact, and a key per byte
+  if (!value || typeof value !== 'object' || ArrayBuffer.isView(value)) return
   const record = value as Record<string, unknown>
   for (const key of Object.keys(record)) {
     const item = record[key]
-    if (typeof item === 'string') record[key] = redact(item)
-    else redactStrings(item, depth - 1)
+    budget.nodes--
+    if (typeof item === 'string') record[key] = budget.nodes > 0 ? redact(item) : MASK
+    else if (item && typeof item === 'object') {
+      if (depth <= 0 || budget.nodes <= 0) record[key] = MASK
+      else redactStrings(item, depth - 1, budget)
+    }
   }
 }

@@ -10,11 +10,12 @@
  * @module
  */
 import { type SerializedConfig, TestRunner } from 'vitest'
-import { redactWorkerReports } from './report-redaction.ts'
+import { redactWorkerOutput, redactWorkerReports } from './report-redaction.ts'
 
 export default class ProdcheckRunner extends TestRunner {
   constructor(config: SerializedConfig) {
     super({ ...config, sequence: { ...config.sequence, concurrent: true } })
     redactWorkerReports()
+    redactWorkerOutput()
   }
 }

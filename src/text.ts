@@ -20,8 +20,8 @@ export const MAX_LIST_ITEMS = 10
 export const MAX_EXCERPT_CHARS = 300
 
 // C0 controls but tab and line feed, DEL, C1 controls, line/paragraph separators, bidi
-// overrides and isolates (they reorder what a terminal shows), BOM and non-characters
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+// marks, overrides and isolates (they reorder what a terminal shows), BOM and non-characters
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 /**
  * Escapes what a terminal or a report would interpret rather than show: control
@@ -102,6 +102,20 @@ export function peerText(text: string, max = MAX_EXCERPT_CHARS, total = `${text.
   const safe = oneLine(redact(text.length > window ? text.slice(0, window) : text))
   if (safe.length <= max && text.length <= window) return safe
   return `${safe.slice(0, isHighSurrogate(safe.charCodeAt(max - 1)) ? max - 1 : max)}… (${total} in all)`
+}
+
+/**
+ * A one-line excerpt of a response body for messages: at most `max` characters,
+ * line breaks shown as `\n`, binary content summarized.
+ *
+ * @example
+ * excerpt('{"status":"down"}\n') // '{"status":"down"}\\n'
+ */
+export function excerpt(text: string, totalBytes: number, max = 300): string {
+  if (totalBytes === 0) return '(empty)'
+  const head = text.slice(0, 1000)
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(head) || head.includes('\ufffd\ufffd')) return `(binary, ${totalBytes} bytes)`
+  return peerText(text, max, `${totalBytes} bytes`)
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { aroundEach, expect } from 'vitest'
 import { matchers } from '../matchers/index.ts'
-import { redactWorkerReports } from './report-redaction.ts'
+import { redactWorkerOutput, redactWorkerReports } from './report-redaction.ts'
 import { type CheckTask, getRuntime } from './runtime.ts'
 
 export type { ProdcheckMatchers } from '../matchers/types.ts'
@@ -16,6 +16,7 @@ expect.extend(matchers)
 
 // a project set up by hand (no prodcheck runner): what the worker reports is redacted all the same
 redactWorkerReports()
+redactWorkerOutput()
 
 // runs around every attempt of every test: the checks it records are those of its last attempt
 aroundEach(async (runTest, context) => {

@@ -81,6 +81,9 @@ export async function probeDns(target: string, options: DnsProbeOptions = {}, si
   if (isIP(raw) || !isHostname(raw)) throw new TargetError(`${describeValue(raw)} is not a DNS name (e.g. "api.example.com", "_sip._tcp.example.com")`)
   const type = options.type ?? 'A'
   if (!TYPES.includes(type)) throw new TargetError(`type must be one of ${TYPES.join(', ')}, got ${describeValue(type)}`)
+  if (options.includes !== undefined && typeof options.includes !== 'string' && !Array.isArray(options.includes)) {
+    throw new TargetError(`includes must be a string or a list of strings, got ${describeValue(options.includes)}`)
+  }
   const includes = options.includes === undefined ? [] : typeof options.includes === 'string' ? [options.includes] : [...options.includes]
   for (const value of includes) if (typeof value !== 'string' || value === '') throw new TargetError(`includes must be a string or a list of strings, got ${describeValue(value)}`)
   const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS

@@ -6,8 +6,9 @@
  * but treats a 100 it did not ask for as a broken response ("bad response"), where curl and
  * browsers go on to the final response. The probe never asks for one (`expect` is refused
  * as an input error), so every 100 is unrequested: this filter removes each `100` block
- * from the head of the connection and records it, then steps aside for good at the first
- * other status line. It holds at most one header block (16 KiB) back, and only at the start.
+ * from the head of the connection and records it, lets the other informational blocks
+ * (102, 103) through, and steps aside for good at the final status line. It holds at most
+ * one header block (16 KiB) back, and only before the final response.
  *
  * @module
  */
@@ -15,7 +16,8 @@ import type { Socket } from 'node:net'
 
 /** Longest informational block held back; past it, the bytes go to undici as they are. */
 const MAX_BLOCK = 16 * 1024
-const CONTINUE = /^HTTP\/1\.[01] 100[ \r\n]/
+/** An informational status line: `HTTP/1.1 1xx` (101 is an upgrade, never asked for: undici refuses it). */
+const INFORMATIONAL = /^HTTP\/1\.[01] (1\d\d)[ \r\n]/
 
 /**
  * Filters unrequested `100 Continue` blocks out of what `socket` emits, calling `onSkipped`
@@ -38,19 +40,22 @@ export function skipContinue(socket: Socket, onSkipped: () => void): void {
     let buffer = held.length > 0 ? Buffer.concat([held, chunk as Buffer]) : (chunk as Buffer)
     for (;;) {
       if (buffer.length < 13) {
-        // too short to tell: hold it, unless it cannot be the start of a 100 block
-        if (!couldBeContinue(buffer)) break
+        // too short to tell: hold it, unless it cannot be the start of an informational block
+        if (!couldBeInformational(buffer)) break
         held = buffer
         return true
       }
-      if (!CONTINUE.test(buffer.toString('latin1', 0, 13))) break
+      const status = INFORMATIONAL.exec(buffer.toString('latin1', 0, 13))?.[1]
+      if (status === undefined || status === '101') break
       const end = blockEnd(buffer)
       if (end === -1) {
         if (buffer.length > MAX_BLOCK) break
         held = buffer
         return true
       }
-      onSkipped()
+      // a 100 is taken off; a 102 or 103 goes on to undici, which skips them, and the next block is read
+      if (status === '100') onSkipped()
+      else push.call(this, buffer.subarray(0, end))
       buffer = buffer.subarray(end)
     }
     held = undefined
@@ -58,10 +63,10 @@ export function skipContinue(socket: Socket, onSkipped: () => void): void {
   }
 }
 
-/** Whether a short buffer could be the start of `HTTP/1.x 100`. */
-function couldBeContinue(buffer: Buffer): boolean {
+/** Whether a short buffer could be the start of `HTTP/1.x 1xx`. */
+function couldBeInformational(buffer: Buffer): boolean {
   const text = buffer.toString('latin1')
-  const want = `HTTP/1.${text[7] === '0' ? '0' : '1'} 100`
+  const want = `HTTP/1.${text[7] === '0' ? '0' : '1'} 1`
   return want.startsWith(text.slice(0, want.length))
 }
 

@@ -145,7 +145,11 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
     if (!Array.isArray(options.body) && !isPlainObject(options.body)) {
       throw new TargetError(`body must be a string, bytes, or a plain object / array to send as JSON; got ${describeValue(options.body)}`)
     }
-    body = JSON.stringify(options.body)
+    try {
+      body = JSON.stringify(options.body)
+    } catch (error) {
+      throw new TargetError(`body cannot be sent as JSON: ${(error as Error).message.split('\n')[0]} (does it refer to itself, or hold a BigInt?)`)
+    }
     headers['content-type'] ??= 'application/json'
   }
   const follow = options.followRedirects ?? true

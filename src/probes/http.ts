@@ -34,7 +34,7 @@ import {
 import { openScope, type ProbeScope } from '../probe-scope.ts'
 import { isSecretName, MASK, redact, registerUrlSecrets } from '../redact.ts'
 import { displayUrl, hostPort, parseUrl } from '../targets.ts'
-import { cutList, formatBytes, peerText } from '../text.ts'
+import { cutList, excerpt, formatBytes, peerText } from '../text.ts'
 import { createDispatcher, type HttpProgress } from './http-dispatcher.ts'
 import { type CheckedRequest, checkExpectations, checkRequest, describeStatus, type Expectations, type HttpProbeOptions } from './http-options.ts'
 
@@ -53,8 +53,13 @@ export interface HttpObserved {
   redirects: string[]
   /** Response headers (lower-case names), redacted; `set-cookie` values masked. */
   headers: Record<string, string>
-  /** The body as text (at most `maxBodyBytes`), redacted. The expectations read the body as it came. */
+  /**
+   * The body as text (at most `maxBodyBytes`), redacted when first read (a check that never
+   * reads it does not pay for it). The expectations read the body as it came.
+   */
   body: string
+  /** The start of the body for messages: 300 characters, redacted and printable; `(empty)`, `(binary, N bytes)`. */
+  excerpt: string
   /** Bytes of body received in all. */
   bodyBytes: number
   /** True when the body was larger than `maxBodyBytes`. */
@@ -89,7 +94,7 @@ export async function probeHttp(
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const expectations = checkExpectations(options)
 
-  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true, continues: 0 }
+  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', excerpt: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true, continues: 0 }
   const response: Response = { headers: {}, body: '' }
   const progress: HttpProgress = { phase: 'connecting', direct: false, bytes: 0, continues: 0 }
   const undici = await loadUndici()
@@ -240,8 +245,12 @@ async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, r
   }
   observed.bodyBytes = progress.bytes
   observed.bodyTruncated = progress.bytes > keptBytes
-  kept.body = new TextDecoder().decode(Buffer.concat(chunks))
-  observed.body = redact(kept.body)
+  const text = new TextDecoder().decode(Buffer.concat(chunks))
+  kept.body = text
+  // cap first: the message needs 300 characters; the whole body is redacted only if someone reads it
+  observed.excerpt = excerpt(text, observed.bodyBytes)
+  let shown: string | undefined
+  Object.defineProperty(observed, 'body', { enumerable: true, configurable: true, get: () => (shown ??= redact(text)) })
 }
 
 function checkResponse(observed: HttpObserved, response: Response, expect: Expectations): string[] {

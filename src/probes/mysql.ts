@@ -11,6 +11,7 @@
  */
 import type { Connection } from 'mysql2'
 import { importDriver, once } from '../drivers.ts'
+import { TargetError } from '../errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -19,6 +20,7 @@ import {
   closeGracefully,
   DEFAULT_TIMEOUT_MS,
   describeNetworkError,
+  describeValue,
   errorCode,
   errorMessage,
   checkDuration,
@@ -71,12 +73,12 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
   const uri = `mysql:${dsn.slice(url.protocol.length)}`
 
   const mysql = await importDriver(loadMysql, 'mysql2', scheme)
+  checkSsl(url)
+  const connection = createConnection(mysql, uri, timeoutMs, scope)
   const deadline = startDeadline(timeoutMs, signal)
-  let connection: Connection | undefined
   let phase = 'connecting'
   let error: ProbeError | undefined
   try {
-    connection = scope.run(() => mysql.createConnection({ uri, connectTimeout: timeoutMs + 1000 }))
     const conn = connection
     conn.on('error', () => {}) // a reset after the deadline must not crash the worker
     await Promise.race([new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))), deadline.aborted])
@@ -98,20 +100,17 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
     deadline.clear()
   }
   const latencyMs = deadline.elapsed()
-  if (connection && error && phase === 'running the query' && deadline.signal.aborted) {
+  if (error && phase === 'running the query' && deadline.signal.aborted) {
     // the server goes on running the query after we give up, unless told to stop
     await killQuery(mysql, uri, connection.threadId, scope, cancelBudget(timeoutMs))
   }
-  if (connection) {
-    const conn = connection
-    // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
-    const destroy = (): void => {
-      conn.destroy()
-      ;(conn as unknown as { stream?: { destroy(): void } }).stream?.destroy()
-    }
-    if (error) destroy()
-    else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), destroy)
+  // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
+  const destroy = (): void => {
+    connection.destroy()
+    ;(connection as unknown as { stream?: { destroy(): void } }).stream?.destroy()
   }
+  if (error) destroy()
+  else await closeGracefully(() => new Promise<void>((resolve) => connection.end(() => resolve())), destroy)
   scope.close()
 
   return probeResult({
@@ -122,6 +121,33 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
     failures: () => latencyFailure(latencyMs, maxLatencyMs),
     summary: () => `${/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL'} ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
   })
+}
+
+/**
+ * The connection of a DSN: mysql2 reads the DSN's parameters (charset, timezone…) here, and
+ * refuses bad ones, before any socket is opened.
+ */
+function createConnection(mysql: typeof import('mysql2'), uri: string, timeoutMs: number, scope: ProbeScope): Connection {
+  try {
+    return scope.run(() => mysql.createConnection({ uri, connectTimeout: timeoutMs + 1000 }))
+  } catch (error) {
+    throw new TargetError(`the DSN cannot be used: ${redact(errorMessage(error))} (check its parameters)`)
+  }
+}
+
+/** mysql2 reads `ssl` as JSON options, or as the name of a profile, of which it knows one. */
+function checkSsl(url: URL): void {
+  const ssl = url.searchParams.get('ssl')
+  if (ssl === null || ssl === 'Amazon RDS') return
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(ssl)
+  } catch {
+    throw new TargetError(`ssl=${describeValue(ssl)} is neither JSON options (e.g. ssl={"rejectUnauthorized":true}) nor the profile "Amazon RDS"`)
+  }
+  if (typeof parsed !== 'boolean' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+    throw new TargetError(`ssl=${describeValue(ssl)} must be JSON options, such as ssl={"rejectUnauthorized":true}`)
+  }
 }
 
 /** Stops the query of thread `threadId` with `KILL QUERY` on a connection of its own, within `budgetMs`. */

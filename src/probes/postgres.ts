@@ -143,6 +143,10 @@ function createClient(PgClient: typeof Client, dsn: string, scope: ProbeScope): 
   if (client.host && !client.host.startsWith('/') && !isHostname(client.host)) {
     throw new TargetError(`the DSN names an invalid host ${describeValue(client.host)}`)
   }
+  // a `?port=` parameter overrides the URL's port, unchecked by pg
+  if (!Number.isInteger(client.port) || client.port < 1 || client.port > 65535) {
+    throw new TargetError(`the DSN names port ${describeValue(String(client.port))}: use a port between 1 and 65535`)
+  }
   return client
 }
 

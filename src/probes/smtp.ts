@@ -101,10 +101,18 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   })
   let phase = 'connecting'
   let error: ProbeError | undefined
-  const failed = new Promise<never>((_, reject) => connection.on('error', reject))
+  let greeted = false
+  const failed = new Promise<never>((_, reject) => {
+    connection.on('error', reject)
+    // a peer that hangs up before its greeting is no SMTP server (nodemailer only ends then)
+    connection.on('end', () => {
+      if (!greeted) reject(Object.assign(new Error('the server closed the connection before its greeting'), { code: 'ECONNCLOSED' }))
+    })
+  })
   failed.catch(() => {})
   try {
-    await scope.run(() => Promise.race([new Promise<void>((resolve) => connection.connect(() => resolve())), failed, deadline.aborted]))
+    await scope.run(() => Promise.race([new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve()))), failed, deadline.aborted]))
+    greeted = true
     observed.secure = connection.secure
     if (options.requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
     if (auth) {
@@ -166,6 +174,9 @@ function describeSmtpError(error: unknown, where: string, phase: string, timedOu
   // nodemailer re-labels socket and TLS errors (ESOCKET, ETLS) and keeps the system code aside
   if (originalCode) return describeNetworkError(Object.assign(new Error(errorMessage(error)), { code: originalCode }), where)
   const code = errorCode(error)
+  if (code === 'ECONNCLOSED') {
+    return { code, message: `${where} closed the connection before its SMTP greeting`, hint: 'the port may not speak SMTP (465 needs smtps://), or the server refused this client at once: check its logs and limits' }
+  }
   if (code === 'ENOTLS' || (code === 'ETLS' && command === 'STARTTLS' && (responseCode ?? 0) >= 500)) {
     return {
       code: 'ENOTLS',

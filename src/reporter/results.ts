@@ -77,14 +77,22 @@ export function registerRunnerSecrets(env: Record<string, string | undefined> = 
 export function withKeys<T extends Omit<CheckResult, 'key'>>(results: readonly T[]): Array<T & { key: string }> {
   const byName = countBy(results, (r) => r.name)
   const byFile = countBy(results, (r) => `${r.name} (${r.file})`)
+  // every name is taken first: a key made for one check may not be another check's name
+  const taken = new Set(results.map((r) => r.name))
   const seen = new Map<string, number>()
   return results.map((result) => {
     if (byName.get(result.name) === 1) return { ...result, key: result.name }
     const inFile = `${result.name} (${result.file})`
-    if (byFile.get(inFile) === 1) return { ...result, key: inFile }
-    const n = (seen.get(inFile) ?? 0) + 1
-    seen.set(inFile, n)
-    return { ...result, key: `${inFile} #${n}` }
+    let key = inFile
+    if (byFile.get(inFile) !== 1 || taken.has(inFile)) {
+      do {
+        const n = (seen.get(inFile) ?? 0) + 1
+        seen.set(inFile, n)
+        key = `${inFile} #${n}`
+      } while (taken.has(key))
+    }
+    taken.add(key)
+    return { ...result, key }
   })
 }
 
@@ -113,7 +121,7 @@ function safeName(text: string): string {
 /** A message, safe in every output: redacted, every line printable and cut, at most so many lines. */
 export function safeMessage(text: string): string {
   const window = text.length > 64 * 1024 ? text.slice(0, 64 * 1024) : text
-  return cutLines(redact(window).split('\n').map((line) => peerText(line.replace(/\r$/, ''), MAX_LINE_CHARS)), MAX_LINES * 2).join('\n')
+  return cutLines(redact(window).split('\n').map((line) => peerText(line.replace(/\r$/, ''), MAX_LINE_CHARS)), MAX_LINES).join('\n')
 }
 
 function toResult(test: TestCase, file: string): Omit<CheckResult, 'key'> {

@@ -89,6 +89,8 @@ describe('unrequested 100 Continue responses before the response', () => {
     ['a 100 Continue cut in pieces', [...CONTINUE.split(''), OK], 1],
     ['a 100 Continue, a pause, then the response', [CONTINUE, OK], 1],
     ['a 100 Continue with headers, in HTTP/1.0', ['HTTP/1.0 100 Continue\r\nX-A: b\r\n\r\n', OK], 1],
+    ['a 103 Early Hints, then a 100 Continue', [`HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n${CONTINUE}${OK}`], 1],
+    ['a 102 Processing, a 100 Continue, a 103, another 100', [`HTTP/1.1 102 Processing\r\n\r\n${CONTINUE}HTTP/1.1 103 Early Hints\r\n\r\n${CONTINUE}${OK}`], 2],
   ] as const)('%s: the response counts, as curl reads it', async (name, parts, continues) => {
     await withServers([answer([...parts], name.includes('pause') ? 100 : 1)], async ([server]) => {
       const result = await probeHttp((server as Running).url, { timeoutMs, bodyIncludes: 'ok' })

@@ -62,6 +62,16 @@ describe('TCP: a peer that accepts, then resets at once', () => {
   })
 })
 
+describe('TCP: a peer that accepts, then hangs up at once, without a word (FIN)', () => {
+  const hangUp = (): Promise<Running> => startTcp((socket: Socket) => socket.end())
+  test.each(TCP_CHECKS)('$name fails at once, never passes', async ({ name, run }) => {
+    await withServer(hangUp(), async (server) => {
+      const message = await mustFail('TCP', 'accept, then hang up (FIN)', name, () => run('127.0.0.1', server.port), /E[A-Z_]+:/)
+      expect(message).not.toContain(SECRET)
+    })
+  })
+})
+
 describe('TCP: a peer that answers half, then never sends more nor closes', () => {
   // a plausible first byte of each protocol, then nothing: the connection stays half-open
   const halfOpen = (): Promise<Running> => startTcp((socket: Socket) => socket.write('2'))

@@ -32,8 +32,13 @@ const SECRETS = {
   V7: 'Out-XAuth-5109',
   V8: 'Out-HubSig-5110',
   V9: 'Out-XSession-5111',
+  V10: 'Out-NameLeakPassword-5112-long-enough-to-be-cut',
+  LONG_TOKEN: 'Out-LongToken-5113-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
+  DB_PASSWORD2: 'Out-PwTwo-5114',
+  PRIVATE_KEY: '-----BEGIN TEST KEY-----\nOutKeyLineOne5115AAAA\nOutKeyLineTwo5116BBBB\n-----END TEST KEY-----',
 }
-const VALUES = [...Object.values(SECRETS), TOKEN]
+// every secret whole, its distinctive middle (a report may show a secret cut), and each line of the key
+const VALUES = [...Object.values(SECRETS).flatMap((value) => value.split('\n')).flatMap((value) => [value, value.slice(4, 16)]), TOKEN]
 
 let echo: Running
 let api: Running
@@ -138,8 +143,8 @@ describe('names that try to forge a report', () => {
     const run = await prodcheck(PROJECT, ['run', '--format', 'tap', ...NAMES], env)
     const lines = run.stdout.split('\n')
     const plan = Number(/^1\.\.(\d+)$/m.exec(run.stdout)?.[1])
-    expect(plan).toBe(6)
-    expect(lines.filter((line) => /^(not )?ok \d+/.test(line))).toHaveLength(6)
+    expect(plan).toBe(7)
+    expect(lines.filter((line) => /^(not )?ok \d+/.test(line))).toHaveLength(7)
     expect(lines.filter((line) => /^ok 99\b/.test(line))).toEqual([])
     expect(lines.filter((line) => /^not ok /.test(line))).toHaveLength(1)
   })
@@ -150,31 +155,32 @@ describe('names that try to forge a report', () => {
     const [status, ...rest] = run.stdout.trimEnd().split('\n')
     expect(rest).toEqual([])
     const labels = [...(status?.split(' | ')[1] ?? '').matchAll(/'([^']*)'=/g)].map((m) => m[1])
-    expect(labels).toHaveLength(6)
-    expect(new Set(labels).size).toBe(6)
+    expect(labels).toHaveLength(7)
+    expect(new Set(labels).size).toBe(7)
     for (const label of labels) expect(label).not.toMatch(/['=\n|]/)
   })
 
   test('JUnit: well-formed XML, as a real parser reads it, one testcase per check', async () => {
     const run = await prodcheck(PROJECT, ['run', '--format', 'junit', ...NAMES], env)
     const parsed = execFileSync('python3', ['-c', 'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName("testcase")), len(d.getElementsByTagName("failure")))'], { input: run.stdout }).toString().trim()
-    expect(parsed).toBe('6 1')
+    expect(parsed).toBe('7 1')
   })
 
   test('health+json and /metrics: checks of the same name stay distinct, the failing one with them', async () => {
     const run = await prodcheck(PROJECT, ['run', '--format', 'json', ...NAMES], env)
     const document = JSON.parse(run.stdout)
     const keys = Object.keys(document.checks)
-    expect(keys).toHaveLength(6)
+    // one of them is named like the key made for another: still 7 keys, the failing one among them
+    expect(keys).toHaveLength(7)
     const same = keys.filter((key) => key.startsWith('same name'))
-    expect(same).toHaveLength(4)
-    expect(same.map((key) => document.checks[key][0].status).sort()).toEqual(['fail', 'pass', 'pass', 'pass'])
+    expect(same).toHaveLength(5)
+    expect(same.map((key) => document.checks[key][0].status).sort()).toEqual(['fail', 'pass', 'pass', 'pass', 'pass'])
     const serve = await startServe(PROJECT, ['--interval', '60s', ...NAMES], env)
     try {
       await serve.waitFor(/run 1: /)
       const metrics = await (await fetch(`${serve.url}/metrics`)).text()
       const series = metrics.split('\n').filter((line) => line.startsWith('prodcheck_check_up{'))
-      expect(series).toHaveLength(6)
+      expect(series).toHaveLength(7)
       expect(series.filter((line) => line.endsWith(' 0'))).toHaveLength(1)
       const promtool = execFileSync('promtool', ['check', 'metrics'], { input: metrics }).toString()
       expect(promtool).not.toMatch(/error/i)

@@ -14,7 +14,7 @@ import { loadProbes, mustFail, TIMEOUT_MS, writeRows } from './record.ts'
 const timeoutMs = TIMEOUT_MS
 /** Sets the terminal title, clears the screen, a C1 CSI, a carriage return, a right-to-left override. */
 const TERMINAL = '\u001b]0;owned\u0007\u001b[2J\u009b31m\rX\u202e'
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 beforeAll(loadProbes)
 afterAll(() => writeRows(import.meta.filename))
