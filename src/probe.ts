@@ -401,15 +401,16 @@ function shown(text: string): string {
 }
 
 /**
- * Waits for `work` (its failure included) for at most `ms`, and clears its timer either way.
+ * Waits for `work` (its failure included) for at most `ms`, and clears its timer either way;
+ * true when the work settled in time.
  *
  * @example
  * await within(client.quit(), 250)
  */
-export async function within(work: Promise<unknown>, ms: number): Promise<void> {
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   try {
-    await Promise.race([work.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+    return await Promise.race([work.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))])
   } finally {
     clearTimeout(timer)
   }

@@ -35,6 +35,8 @@ export interface DatabaseObserved {
   rows?: unknown[]
   /** Number of rows the query returned or affected. */
   rowCount?: number
+  /** Set when the query outlived the deadline: whether the server was asked to stop it in time (PostgreSQL cancel, MySQL `KILL QUERY`). */
+  cancelled?: boolean
   /** The reply to a Redis command, as text (at most 2000 characters). */
   reply?: string
 }

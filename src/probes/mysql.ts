@@ -102,7 +102,8 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
   const latencyMs = deadline.elapsed()
   if (error && phase === 'running the query' && deadline.signal.aborted) {
     // the server goes on running the query after we give up, unless told to stop
-    await killQuery(mysql, uri, connection.threadId, scope, cancelBudget(timeoutMs))
+    observed.cancelled = await killQuery(mysql, uri, connection.threadId, scope, cancelBudget(timeoutMs))
+    if (!observed.cancelled) error = { ...error, hint: `${error.hint ?? ''}; the query may still run on the server: KILL QUERY did not succeed within ${formatMs(cancelBudget(timeoutMs))}`.replace(/^; /, '') }
   }
   // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
   const destroy = (): void => {
@@ -151,12 +152,20 @@ function checkSsl(url: URL): void {
 }
 
 /** Stops the query of thread `threadId` with `KILL QUERY` on a connection of its own, within `budgetMs`. */
-async function killQuery(mysql: typeof import('mysql2'), uri: string, threadId: number | null, scope: ProbeScope, budgetMs: number): Promise<void> {
-  if (typeof threadId !== 'number') return
+async function killQuery(mysql: typeof import('mysql2'), uri: string, threadId: number | null, scope: ProbeScope, budgetMs: number): Promise<boolean> {
+  if (typeof threadId !== 'number') return false
   const killer = scope.run(() => mysql.createConnection({ uri, connectTimeout: budgetMs }))
   killer.on('error', () => {})
-  await within(new Promise<void>((resolve) => killer.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve())), budgetMs)
+  let killed = false
+  const kill = new Promise<void>((resolve) =>
+    killer.query(`KILL QUERY ${Math.trunc(threadId)}`, (error) => {
+      killed = !error
+      resolve()
+    }),
+  )
+  await within(kill, budgetMs)
   killer.destroy()
+  return killed
 }
 
 function describeMysqlError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {

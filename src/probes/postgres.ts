@@ -107,7 +107,8 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   }
   if (error && phase === 'running the query' && deadline.signal.aborted) {
     // the server goes on running the query after we give up, unless told to stop
-    await cancelQuery(client, scope, cancelBudget(timeoutMs))
+    observed.cancelled = await cancelQuery(client, scope, cancelBudget(timeoutMs))
+    if (!observed.cancelled) error = { ...error, hint: `${error.hint ?? ''}; the query may still run on the server: its cancellation could not be sent within ${formatMs(cancelBudget(timeoutMs))}`.replace(/^; /, '') }
   }
   if (error) destroy()
   else await closeGracefully(() => client.end(), destroy)
@@ -154,9 +155,9 @@ function createClient(PgClient: typeof Client, dsn: string, scope: ProbeScope): 
  * Asks the server to cancel the query of `client` (a CancelRequest on a connection of its
  * own, with the backend's key), waiting at most `budgetMs` for the request to be sent.
  */
-async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number): Promise<void> {
+async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number): Promise<boolean> {
   const { processID, secretKey, host, port } = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number }
-  if (typeof processID !== 'number' || typeof secretKey !== 'number') return
+  if (typeof processID !== 'number' || typeof secretKey !== 'number') return false
   const request = Buffer.alloc(16)
   request.writeInt32BE(16, 0)
   request.writeInt32BE(80877102, 4) // the CancelRequest code: 1234 << 16 | 5678
@@ -167,14 +168,21 @@ async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number):
   socket.on('error', () => {})
   // the server reads the request, cancels, and closes the connection without a word: once the
   // request is handed to the system, nothing more is needed from this side
+  let written = false
   const sent = new Promise<void>((resolve) => {
     socket.once('close', () => resolve())
-    socket.once('connect', () => socket.end(request, () => resolve()))
+    socket.once('connect', () =>
+      socket.end(request, () => {
+        written = true
+        resolve()
+      }),
+    )
     if (host?.startsWith('/')) socket.connect(`${host}/.s.PGSQL.${port}`)
     else socket.connect(port || 5432, host || 'localhost')
   })
   await within(sent, budgetMs)
   socket.destroy()
+  return written
 }
 
 function describePostgresError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
