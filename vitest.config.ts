@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
-import { defineProdProject } from './src/config.ts'
+import { defineProdProject } from './src/node/config.ts'
 
 const prod = defineProdProject()
 
@@ -13,7 +13,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // fixture projects are run by the tests, through the Vitest CLI
           exclude: ['test/fixtures/**', 'test/.scratch/**', '**/node_modules/**'],
-          setupFiles: ['./src/vitest.ts'],
+          setupFiles: ['./src/worker/vitest.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

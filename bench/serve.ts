@@ -41,7 +41,7 @@ export async function benchServe(): Promise<ServeBench> {
   )
   const api = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
   await new Promise<void>((done) => api.listen(0, '127.0.0.1', done))
-  const serve = spawn(process.execPath, [join(WORK, 'node_modules/prodcheck/dist/src/cli/main.js'), 'serve', '--port', '0', '--interval', '60s'], {
+  const serve = spawn(process.execPath, [join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js'), 'serve', '--port', '0', '--interval', '60s'], {
     cwd: dir,
     env: { ...process.env, API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/` },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import type { CheckRecord } from '../src/check-record.ts'
-import { SetupError, TargetError } from '../src/errors.ts'
-export type { CheckRecord } from '../src/check-record.ts'
-export { once } from '../src/drivers.ts'
-import { formatMs, type ProbeResult } from '../src/probe.ts'
-import { type CheckTask, getRuntime } from '../src/runtime.ts'
-import { MAX_LINE_CHARS, peerText } from '../src/text.ts'
+import type { CheckRecord } from '../src/core/check-record.ts'
+import { SetupError, TargetError } from '../src/core/errors.ts'
+export type { CheckRecord } from '../src/core/check-record.ts'
+export { once } from '../src/core/drivers.ts'
+import { formatMs, type ProbeResult } from '../src/core/probe.ts'
+import { type CheckTask, getRuntime } from '../src/worker/runtime.ts'
+import { MAX_LINE_CHARS, peerText } from '../src/core/text.ts'
 import { formatMessage, type MessageParts } from './format.ts'
 
 /** The part of a runner's matcher context (`this`) that the matchers read: Vitest and Jest both have it. */

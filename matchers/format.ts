@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { formatMs, type ProbeResult } from '../src/probe.ts'
-import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText } from '../src/text.ts'
+import { formatMs, type ProbeResult } from '../src/core/probe.ts'
+import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText } from '../src/core/text.ts'
 
 /** Everything a message is made of. */
 export interface MessageParts {

@@ -5,7 +5,7 @@
  * @module
  */
 import { type EnvObserved, type EnvSpec, probeEnv } from '../src/probes/env.ts'
-import { cutList } from '../src/text.ts'
+import { cutList } from '../src/core/text.ts'
 import { type MatcherContext, type MatcherResult, runCheckSync } from './check.ts'
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import type { DnsObserved, DnsProbeOptions } from '../src/probes/dns.ts'
-import { cutList } from '../src/text.ts'
+import { cutList } from '../src/core/text.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 
 // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap

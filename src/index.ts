@@ -11,10 +11,10 @@
  *
  * @module
  */
-export type { ProbeError, ProbeOptions, ProbeResult } from './probe.ts'
-export { DEFAULT_TIMEOUT_MS } from './probe.ts'
-export { SetupError, TargetError } from './errors.ts'
-export { redact, registerSecret } from './redact.ts'
+export type { ProbeError, ProbeOptions, ProbeResult } from './core/probe.ts'
+export { DEFAULT_TIMEOUT_MS } from './core/probe.ts'
+export { SetupError, TargetError } from './core/errors.ts'
+export { redact, registerSecret } from './core/redact.ts'
 export { type HttpObserved, type HttpProbeOptions, probeHttp, type StatusExpectation } from './probes/http.ts'
 export { type PingObserved, type PingProbeOptions, probePing } from './probes/ping.ts'
 export { type DatabaseObserved, type DatabaseProbeOptions, probeDatabase } from './probes/database.ts'

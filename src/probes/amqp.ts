@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { importDriver, once } from '../drivers.ts'
-import { TargetError } from '../errors.ts'
+import { importDriver, once } from '../core/drivers.ts'
+import { TargetError } from '../core/errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -24,10 +24,10 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope } from '../probe-scope.ts'
-import { redact } from '../redact.ts'
-import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
+} from '../core/probe.ts'
+import { openScope } from '../core/probe-scope.ts'
+import { redact } from '../core/redact.ts'
+import { displayUrl, formatHostPort, parseUrl } from '../core/targets.ts'
 import type { BrokerObserved } from './broker.ts'
 
 const loadAmqplib = once(() => import('amqplib'))

@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net'
 import { checkServerIdentity, connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls'
-import { TargetError } from '../errors.ts'
+import { TargetError } from '../core/errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -26,10 +26,10 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope } from '../probe-scope.ts'
-import { formatHostPort, isHostname, parseHostPort } from '../targets.ts'
-import { cutList, peerText } from '../text.ts'
+} from '../core/probe.ts'
+import { openScope } from '../core/probe-scope.ts'
+import { formatHostPort, isHostname, parseHostPort } from '../core/targets.ts'
+import { cutList, peerText } from '../core/text.ts'
 
 /** Options of {@link probeCertificate}. */
 export interface CertificateProbeOptions extends ProbeOptions {

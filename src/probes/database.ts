@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { TargetError } from '../errors.ts'
-import { checkOptions, describeValue, type ProbeOptions, type ProbeResult } from '../probe.ts'
-import { registerUrlSecrets } from '../redact.ts'
-import { requireTarget } from '../targets.ts'
+import { TargetError } from '../core/errors.ts'
+import { checkOptions, describeValue, type ProbeOptions, type ProbeResult } from '../core/probe.ts'
+import { registerUrlSecrets } from '../core/redact.ts'
+import { requireTarget } from '../core/targets.ts'
 import { probeMysql } from './mysql.ts'
 import { probePostgres } from './postgres.ts'
 import { probeRedis } from './redis.ts'

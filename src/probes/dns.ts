@@ -7,7 +7,7 @@
  */
 import { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { TargetError } from '../errors.ts'
+import { TargetError } from '../core/errors.ts'
 import {
   abortedError,
   checkDuration,
@@ -23,9 +23,9 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { isHostname, parseHostPort, requireTarget } from '../targets.ts'
-import { cutList, peerText } from '../text.ts'
+} from '../core/probe.ts'
+import { isHostname, parseHostPort, requireTarget } from '../core/targets.ts'
+import { cutList, peerText } from '../core/text.ts'
 
 /** Record types {@link probeDns} asks for. */
 export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'SRV'

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { TargetError } from '../errors.ts'
-import { describeValue, type ProbeResult } from '../probe.ts'
+import { TargetError } from '../core/errors.ts'
+import { describeValue, type ProbeResult } from '../core/probe.ts'
 
 /** What each variable must satisfy: a list of names (present and non-empty), or name → RegExp / predicate. */
 export type EnvSpec = readonly string[] | Record<string, RegExp | ((value: string) => boolean)>

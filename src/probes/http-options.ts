@@ -6,11 +6,11 @@
  * @module
  */
 import { isIP } from 'node:net'
-import { TargetError } from '../errors.ts'
-import type { ProbeOptions } from '../probe.ts'
-import { checkBytes, checkCa, checkOptions, describeValue } from '../probe.ts'
-import { registerNamedSecret, registerSecret } from '../redact.ts'
-import { isHostname, parseUrl } from '../targets.ts'
+import { TargetError } from '../core/errors.ts'
+import type { ProbeOptions } from '../core/probe.ts'
+import { checkBytes, checkCa, checkOptions, describeValue } from '../core/probe.ts'
+import { registerNamedSecret, registerSecret } from '../core/redact.ts'
+import { isHostname, parseUrl } from '../core/targets.ts'
 
 /** A status class such as `'2xx'`. */
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'

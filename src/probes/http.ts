@@ -12,8 +12,8 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { once } from '../drivers.ts'
-import { matches, matchPartial } from '../match.ts'
+import { once } from '../core/drivers.ts'
+import { matches, matchPartial } from '../core/match.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -30,11 +30,11 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope, type ProbeScope } from '../probe-scope.ts'
-import { isSecretName, MASK, redact, registerUrlSecrets } from '../redact.ts'
-import { displayUrl, hostPort, parseUrl } from '../targets.ts'
-import { cutList, excerpt, formatBytes, peerText } from '../text.ts'
+} from '../core/probe.ts'
+import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { isSecretName, MASK, redact, registerUrlSecrets } from '../core/redact.ts'
+import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
+import { cutList, excerpt, formatBytes, peerText } from '../core/text.ts'
 import { createDispatcher, type HttpProgress } from './http-dispatcher.ts'
 import { type CheckedRequest, checkExpectations, checkRequest, describeStatus, type Expectations, type HttpProbeOptions } from './http-options.ts'
 

@@ -10,8 +10,8 @@
  * @module
  */
 import type { Connection } from 'mysql2'
-import { importDriver, once } from '../drivers.ts'
-import { TargetError } from '../errors.ts'
+import { importDriver, once } from '../core/drivers.ts'
+import { TargetError } from '../core/errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -32,10 +32,10 @@ import {
   probeResult,
   startDeadline,
   within,
-} from '../probe.ts'
-import { openScope, type ProbeScope } from '../probe-scope.ts'
-import { redact } from '../redact.ts'
-import { displayUrl, hostPort, parseUrl } from '../targets.ts'
+} from '../core/probe.ts'
+import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { redact } from '../core/redact.ts'
+import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 import { checkQuery, firstRows } from './query.ts'
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { connect } from 'node:net'
-import { importDriver, once } from '../drivers.ts'
+import { importDriver, once } from '../core/drivers.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -24,10 +24,10 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope, type ProbeScope } from '../probe-scope.ts'
-import { redact } from '../redact.ts'
-import { displayUrl, formatHostPort, parseUrl } from '../targets.ts'
+} from '../core/probe.ts'
+import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { redact } from '../core/redact.ts'
+import { displayUrl, formatHostPort, parseUrl } from '../core/targets.ts'
 import type { BrokerObserved } from './broker.ts'
 
 const loadNats = once(() => import('nats'))

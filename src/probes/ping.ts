@@ -16,8 +16,8 @@ import { lookup } from 'node:dns/promises'
 import { platform } from 'node:os'
 import { delimiter, join } from 'node:path'
 import type { PingConfig } from 'ping'
-import { once } from '../drivers.ts'
-import { SetupError, TargetError } from '../errors.ts'
+import { once } from '../core/drivers.ts'
+import { SetupError, TargetError } from '../core/errors.ts'
 import {
   abortedError,
   DEFAULT_TIMEOUT_MS,
@@ -33,9 +33,9 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { redact } from '../redact.ts'
-import { parseHost } from '../targets.ts'
+} from '../core/probe.ts'
+import { redact } from '../core/redact.ts'
+import { parseHost } from '../core/targets.ts'
 
 /** Options of {@link probePing}. `maxLatencyMs` applies to the average round trip. */
 export interface PingProbeOptions extends ProbeOptions {

@@ -11,8 +11,8 @@
  */
 import { Socket } from 'node:net'
 import type { Client, QueryResult } from 'pg'
-import { once } from '../drivers.ts'
-import { TargetError } from '../errors.ts'
+import { once } from '../core/drivers.ts'
+import { TargetError } from '../core/errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -33,10 +33,10 @@ import {
   probeResult,
   startDeadline,
   within,
-} from '../probe.ts'
-import { openScope, type ProbeScope } from '../probe-scope.ts'
-import { redact } from '../redact.ts'
-import { displayUrl, formatHostPort, isHostname, parseUrl } from '../targets.ts'
+} from '../core/probe.ts'
+import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { redact } from '../core/redact.ts'
+import { displayUrl, formatHostPort, isHostname, parseUrl } from '../core/targets.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 import { checkQuery, firstRows } from './query.ts'
 

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { TargetError } from '../errors.ts'
-import { describeValue } from '../probe.ts'
-import { isSecretName, MASK } from '../redact.ts'
-import { MAX_EXCERPT_CHARS, peerText } from '../text.ts'
+import { TargetError } from '../core/errors.ts'
+import { describeValue } from '../core/probe.ts'
+import { isSecretName, MASK } from '../core/redact.ts'
+import { MAX_EXCERPT_CHARS, peerText } from '../core/text.ts'
 
 /** Rows of a result kept in `observed.rows`. */
 export const MAX_ROWS = 5

@@ -23,13 +23,13 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope } from '../probe-scope.ts'
-import { redact, redactionMargin } from '../redact.ts'
-import { once } from '../drivers.ts'
-import { TargetError } from '../errors.ts'
-import { displayUrl, hostPort, parseUrl } from '../targets.ts'
-import { cut, escapeControls, peerText } from '../text.ts'
+} from '../core/probe.ts'
+import { openScope } from '../core/probe-scope.ts'
+import { redact, redactionMargin } from '../core/redact.ts'
+import { once } from '../core/drivers.ts'
+import { TargetError } from '../core/errors.ts'
+import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
+import { cut, escapeControls, peerText } from '../core/text.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 
 const loadIoredis = once(() => import('ioredis'))

@@ -7,8 +7,8 @@
  */
 import { isIP } from 'node:net'
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
-import { once } from '../drivers.ts'
-import { TargetError } from '../errors.ts'
+import { once } from '../core/drivers.ts'
+import { TargetError } from '../core/errors.ts'
 import {
   abortedError,
   budgetExceeded,
@@ -28,10 +28,10 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope } from '../probe-scope.ts'
-import { redact, registerSecret } from '../redact.ts'
-import { displayUrl, formatHostPort, isHostname, parseUrl } from '../targets.ts'
+} from '../core/probe.ts'
+import { openScope } from '../core/probe-scope.ts'
+import { redact, registerSecret } from '../core/redact.ts'
+import { displayUrl, formatHostPort, isHostname, parseUrl } from '../core/targets.ts'
 
 /** Options of {@link probeSmtp}. */
 export interface SmtpProbeOptions extends ProbeOptions {

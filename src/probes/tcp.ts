@@ -21,9 +21,9 @@ import {
   type ProbeResult,
   probeResult,
   startDeadline,
-} from '../probe.ts'
-import { openScope } from '../probe-scope.ts'
-import { formatHostPort, parseHostPort } from '../targets.ts'
+} from '../core/probe.ts'
+import { openScope } from '../core/probe-scope.ts'
+import { formatHostPort, parseHostPort } from '../core/targets.ts'
 
 /** Options of {@link probeTcp}. */
 export type TcpProbeOptions = ProbeOptions

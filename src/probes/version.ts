@@ -6,8 +6,8 @@
  * @module
  */
 import semver from 'semver'
-import { TargetError } from '../errors.ts'
-import { describeValue, type ProbeResult } from '../probe.ts'
+import { TargetError } from '../core/errors.ts'
+import { describeValue, type ProbeResult } from '../core/probe.ts'
 
 /** What {@link probeVersion} observed. */
 export interface VersionObserved {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { expect, test } from 'vitest'
-import { createMetrics } from '../../src/serve/metrics.ts'
+import { createMetrics } from '../../src/node/serve/metrics.ts'
 
 const DIR = resolve(import.meta.dirname, '../../deploy/prometheus')
 const PROMTOOL = '/usr/bin/promtool'

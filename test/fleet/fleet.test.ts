@@ -48,7 +48,7 @@ beforeAll(async () => {
   for (const host of network.hosts) {
     const dir = join(scratch, host.name)
     mkdirSync(join(dir, 'prod-tests'), { recursive: true })
-    writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../../src/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
+    writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
     for (const [file, body] of Object.entries(CHECKS[host.name] ?? {})) writeFileSync(join(dir, 'prod-tests', file), `import { expect, test } from 'vitest'\n${body}\n`)
     const child = spawn('ip', ['netns', 'exec', host.namespace, process.execPath, CLI, 'serve', '--host', host.address, '--port', '1515', '--interval', '1s', '--token', TOKEN, '--label', `host=${host.name}`], {
       cwd: dir,

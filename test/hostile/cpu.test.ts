@@ -86,7 +86,7 @@ describe('prodcheck run --timeout 2s reports every such check at once', () => {
     const dir = mkdtempSync(join(scratch, 'cpu-'))
     try {
       mkdirSync(join(dir, 'prod-tests'))
-      writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../src/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
+      writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
       const checks = BODIES.map((_, index) => `test('body ${index}', async () => { await expect(\`\${process.env.API_URL}/?body=${index}\`).toRespondHttp({ bodyIncludes: 'never there' }) })`)
       writeFileSync(join(dir, 'prod-tests', 'bodies.test.ts'), `import { expect, test } from 'vitest'\n${checks.join('\n')}\n`)
       const run = await prodcheck(dir, ['run', '--timeout', '2s', '--format', 'json'], { API_URL: api.url }, 60_000)

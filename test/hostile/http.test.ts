@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { probeHttp } from '../../src/probes/http.ts'
-import { MAX_LINE_CHARS, MAX_LINES } from '../../src/text.ts'
+import { MAX_LINE_CHARS, MAX_LINES } from '../../src/core/text.ts'
 import { type Running, startHttp, startTcp } from '../support/servers.ts'
 import { LIMIT_MS, loadProbes, mustFail, record, TIMEOUT_MS, writeRows } from './record.ts'
 

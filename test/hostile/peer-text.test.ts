@@ -4,7 +4,7 @@
 // certificate with thousands of names, an SMTP greeting.
 import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { MAX_LINE_CHARS, MAX_LINES } from '../../src/text.ts'
+import { MAX_LINE_CHARS, MAX_LINES } from '../../src/core/text.ts'
 import { createCa, startTls } from '../support/certificates.ts'
 import { type DnsServer, startDns } from '../support/dns.ts'
 import { type LargeDns, startLargeTxtDns } from '../support/dns-large.ts'

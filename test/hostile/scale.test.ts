@@ -43,7 +43,7 @@ describe('1000 checks', () => {
     const dir = mkdtempSync(join(scratch, 'scale-'))
     try {
       mkdirSync(join(dir, 'prod-tests'))
-      writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../src/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
+      writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
       for (let f = 0; f < 10; f++) {
         writeFileSync(join(dir, 'prod-tests', `checks-${f}.test.ts`), `import { expect, test } from 'vitest'\nfor (let i = 0; i < 100; i++) test(\`check ${f}.\${i}\`, async () => { await expect(process.env.API_URL).toRespondHttp() })\n`)
       }

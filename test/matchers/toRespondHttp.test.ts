@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { getRuntime } from '../../src/runtime.ts'
+import { getRuntime } from '../../src/worker/runtime.ts'
 import { failureOf } from '../support/failure.ts'
 import { freePort, type Running, startHttp, startSilent } from '../support/servers.ts'
 

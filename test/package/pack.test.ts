@@ -142,14 +142,14 @@ describe('the packed tarball', () => {
     for (const entry of [
       'package/dist/src/index.js',
       'package/dist/src/index.d.ts',
-      'package/dist/src/vitest.js',
-      'package/dist/src/environment.js',
-      'package/dist/src/config.js',
-      'package/dist/src/runner.js',
-      'package/dist/src/reporter/index.js',
+      'package/dist/src/worker/vitest.js',
+      'package/dist/src/worker/environment.js',
+      'package/dist/src/node/config.js',
+      'package/dist/src/worker/runner.js',
+      'package/dist/src/node/reporter/index.js',
       'package/dist/cjs/package.json',
-      'package/dist/cjs/src/jest/setup.js',
-      'package/dist/cjs/src/jest/environment.js',
+      'package/dist/cjs/src/worker/jest/setup.js',
+      'package/dist/cjs/src/worker/jest/environment.js',
       'package/README.md',
     ]) {
       expect(files).toContain(entry)

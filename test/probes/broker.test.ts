@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeBroker } from '../../src/probes/broker.ts'
 import { type PrivateBroker, startMosquitto, startNats } from '../support/brokers.ts'
 import { timed } from '../support/failure.ts'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeCertificate } from '../../src/probes/certificate.ts'
 import { createCa, type Issued, selfSigned, startTls } from '../support/certificates.ts'
 import { timed } from '../support/failure.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { SetupError, TargetError } from '../../src/errors.ts'
-import { importDriver } from '../../src/drivers.ts'
+import { SetupError, TargetError } from '../../src/core/errors.ts'
+import { importDriver } from '../../src/core/drivers.ts'
 import { DATABASE_SCHEMES, probeDatabase } from '../../src/probes/database.ts'
 
 describe('probeDatabase', () => {

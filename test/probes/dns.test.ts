@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeDns } from '../../src/probes/dns.ts'
 import { type DnsServer, startDns } from '../support/dns.ts'
 import { timed } from '../support/failure.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeEnv } from '../../src/probes/env.ts'
 
 const ENV = { DATABASE_URL: 'postgres://app:Env-Secret-1@db/app', PORT: '8080', NODE_ENV: 'staging', EMPTY: '' }

@@ -2,7 +2,7 @@ import { createServer as createProxyServer, request as forward } from 'node:http
 import { type AddressInfo, connect } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
 import { probeHttp } from '../../src/probes/http.ts'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { timed } from '../support/failure.ts'
 import { watchHandles } from '../support/handles.ts'
 import { createSilentHost } from '../support/netns.ts'

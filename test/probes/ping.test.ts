@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { SetupError, TargetError } from '../../src/errors.ts'
+import { SetupError, TargetError } from '../../src/core/errors.ts'
 import { parseOutput, pingSchedule, probePing } from '../../src/probes/ping.ts'
 import { timed } from '../support/failure.ts'
 import { watchHandles } from '../support/handles.ts'

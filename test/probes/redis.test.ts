@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { parseCommand, probeRedis } from '../../src/probes/redis.ts'
 import { timed } from '../support/failure.ts'
 import { watchHandles } from '../support/handles.ts'

@@ -1,6 +1,6 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeSmtp } from '../../src/probes/smtp.ts'
 import { createCa } from '../support/certificates.ts'
 import { timed } from '../support/failure.ts'

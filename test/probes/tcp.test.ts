@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeTcp } from '../../src/probes/tcp.ts'
 import { timed } from '../support/failure.ts'
 import { watchHandles } from '../support/handles.ts'

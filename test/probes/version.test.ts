@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { TargetError } from '../../src/errors.ts'
+import { TargetError } from '../../src/core/errors.ts'
 import { probeVersion } from '../../src/probes/version.ts'
 
 describe('probeVersion', () => {

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
-export const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js')
+export const CLI = resolve(import.meta.dirname, '../../dist/src/node/cli/main.js')
 
 export interface CliRun {
   code: number | null

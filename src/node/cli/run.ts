@@ -1,0 +1,119 @@
+/**
+ * `prodcheck run`: runs the checks once (or until they pass, with `--wait`), writes the
+ * report to stdout (or `--output`), logs to stderr, and exits 0 (all pass), 1 (a check
+ * failed) or 2 (usage or configuration error); Nagios codes with `--format nagios`.
+ *
+ * @module
+ */
+import { writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { CheckResult } from '../results.ts'
+import { summaryLine } from '../reporter/table.ts'
+import { parseFlags } from './args.ts'
+import { parseDuration } from './duration.ts'
+import { FORMATS, type Format, formatReport, nagios } from './formats.ts'
+import { openSession, type RunOutcome } from '../session.ts'
+import { UsageError } from './usage-error.ts'
+
+export const RUN_HELP = `Usage: prodcheck run [file filters…] [options]
+
+Runs the checks of the prod project once and reports them.
+
+Options:
+  --project <name>     Vitest project to run (default: prod)
+  --smoke              only the smoke checks
+  --diagnostic         only the diagnostic checks (untagged ones included)
+  --format <format>    text (default), json (health+json), junit, tap, nagios
+  --output <file>      write the report there instead of stdout
+  --timeout <duration> deadline of every check (e.g. 2s, 500ms), both tiers
+  --wait <duration>    rerun the failing checks until they pass or this time is up (e.g. 2m)
+  -h, --help           this help
+
+Exit codes: 0 all checks pass, 1 a check failed, 2 usage or configuration error.
+With --format nagios: 0 OK, 1 WARNING (degraded), 2 CRITICAL, 3 UNKNOWN.`
+
+/** Seconds between two rounds of `--wait`. */
+const WAIT_ROUND_MS = 3000
+
+/**
+ * Runs `prodcheck run` with its arguments; returns the exit code.
+ *
+ * @example
+ * process.exitCode = await runCommand(['--smoke', '--format', 'json'])
+ */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      project: { type: 'string' },
+      smoke: { type: 'boolean' },
+      diagnostic: { type: 'boolean' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      timeout: { type: 'string' },
+      wait: { type: 'string' },
+    },
+    'run',
+  )
+  if (values.help) {
+    process.stdout.write(`${RUN_HELP}\n`)
+    return 0
+  }
+  const format = (values.format ?? 'text') as Format
+  if (!FORMATS.includes(format)) throw new UsageError(`--format takes one of ${FORMATS.join(', ')}; got ${JSON.stringify(values.format)}`)
+  try {
+    return await run(values, positionals, format)
+  } catch (error) {
+    if (format === 'nagios' && error instanceof UsageError) {
+      process.stdout.write(`PRODCHECK UNKNOWN - ${error.message}\n`)
+      return 3
+    }
+    throw error
+  }
+}
+
+async function run(values: Record<string, unknown>, filters: string[], format: Format): Promise<number> {
+  if (values.smoke && values.diagnostic) throw new UsageError('--smoke and --diagnostic exclude each other (give neither to run both tiers)')
+  if (values.timeout !== undefined) process.env.PRODCHECK_TIMEOUT_MS = String(parseDuration(String(values.timeout), '--timeout'))
+  const waitMs = values.wait === undefined ? 0 : parseDuration(String(values.wait), '--wait')
+  const tagsFilter = values.smoke ? ['smoke'] : values.diagnostic ? ['!smoke'] : undefined
+  const deadline = Date.now() + waitMs
+
+  const session = await openSession({ project: String(values.project ?? 'prod'), filters, tagsFilter })
+  let outcome: RunOutcome
+  try {
+    outcome = await session.runAll()
+    log(`prodcheck: ${summaryLine(outcome.results)}`)
+    let results = outcome.results
+    for (let round = 2; waitMs > 0 && outcome.errors.length === 0 && failing(results).length > 0 && Date.now() < deadline; round++) {
+      const pause = Math.min(WAIT_ROUND_MS, deadline - Date.now())
+      log(`prodcheck: ${failing(results).length} failing, retrying in ${Math.round(pause / 100) / 10} s (until ${new Date(deadline).toISOString()})`)
+      await sleep(pause)
+      const again = await session.rerun(failing(results))
+      results = merge(results, again.results)
+      outcome = { ...again, startedAt: outcome.startedAt, results }
+      log(`prodcheck: round ${round}: ${summaryLine(results)}`)
+    }
+  } finally {
+    await session.close()
+  }
+  const report = formatReport(format, outcome.results, outcome.errors)
+  if (values.output) writeFileSync(String(values.output), report)
+  else process.stdout.write(report)
+  if (format === 'nagios') return nagios(outcome.results, outcome.errors).code
+  return outcome.errors.length > 0 || failing(outcome.results).length > 0 ? 1 : 0
+}
+
+function failing(results: readonly CheckResult[]): CheckResult[] {
+  return results.filter((r) => r.status === 'fail')
+}
+
+/** The earlier results, with those rerun replaced by their new result. */
+function merge(before: readonly CheckResult[], after: readonly CheckResult[]): CheckResult[] {
+  const latest = new Map(after.filter((r) => r.status !== 'skip').map((r) => [r.id, r]))
+  return before.map((r) => latest.get(r.id) ?? r)
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`)
+}

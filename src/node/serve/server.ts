@@ -1,0 +1,147 @@
+/**
+ * The HTTP side of `prodcheck serve`: routes, authentication, methods. Every response is
+ * prepared when a run ends, so that a request costs a lookup and a write, whatever the
+ * load: requests never start a run.
+ *
+ * | route | what | auth with a token |
+ * |---|---|---|
+ * | `GET /health` | smoke checks, health+json, 200 pass/warn, 503 fail or no run yet | no: the status and counts only; with the token, every check |
+ * | `GET /diagnostics` | every check, with messages, health+json | yes |
+ * | `GET /metrics` | Prometheus text | yes |
+ * | `GET /` | the status page | yes |
+ *
+ * With a token, an anonymous caller (a load balancer, a Kubernetes probe) learns whether the
+ * service is healthy and how many checks pass, nothing of the topology behind it: no target,
+ * check name, version or message (as Spring Boot Actuator's `show-details: when-authorized`).
+ *
+ * @module
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { toHealthDocument, HEALTH_MEDIA_TYPE } from '../reporter/health.ts'
+import type { CheckResult } from '../results.ts'
+import type { Metrics } from './metrics.ts'
+import { renderPage } from './page.ts'
+import type { Snapshot } from './scheduler.ts'
+
+/** A prepared response. */
+interface Prepared {
+  status: number
+  type: string
+  body: string
+}
+
+type Route = '/' | '/health' | '/diagnostics' | '/metrics'
+type Responses = Record<Route, Prepared> & { anonymousHealth: Prepared }
+
+const ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/diagnostics', '/metrics'])
+const PUBLIC: ReadonlySet<string> = new Set(['/health'])
+
+/** The server and how to refresh what it serves. */
+export interface HealthServer {
+  server: Server
+  /** Prepares every response from a new snapshot. */
+  refresh(snapshot: Snapshot): Promise<void>
+}
+
+/**
+ * Creates the server (not listening yet). With a `token`, every route but /health needs
+ * `Authorization: Bearer <token>`.
+ *
+ * @example
+ * const { server, refresh } = createHealthServer({ metrics, intervalMs: 30_000, token: process.env.PRODCHECK_TOKEN })
+ */
+export function createHealthServer({ metrics, intervalMs, token }: { metrics: Metrics; intervalMs: number; token?: string }): HealthServer {
+  const expected = token ? digest(token) : undefined
+  let prepared = prepare({ runs: 0, running: true, checks: [], errors: [] }, '', intervalMs)
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/'
+    if (!ROUTES.has(path)) return send(response, { status: 404, type: 'text/plain; charset=utf-8', body: 'not found: the routes are /, /health, /diagnostics, /metrics\n' }, request.method)
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD')
+      return send(response, { status: 405, type: 'text/plain; charset=utf-8', body: `method ${request.method} not allowed: use GET\n` }, 'GET')
+    }
+    const allowed = !expected || authorized(request.headers.authorization, expected)
+    if (!allowed && !PUBLIC.has(path)) {
+      response.setHeader('www-authenticate', 'Bearer realm="prodcheck"')
+      return send(response, { status: 401, type: 'text/plain; charset=utf-8', body: 'unauthorized: send Authorization: Bearer <token>\n' }, request.method)
+    }
+    send(response, allowed ? prepared[path as Route] : prepared.anonymousHealth, request.method)
+  })
+  server.keepAliveTimeout = 5000
+  server.headersTimeout = 10_000
+  server.requestTimeout = 10_000
+
+  return {
+    server,
+    async refresh(snapshot) {
+      prepared = prepare(snapshot, await metrics.text(), intervalMs)
+    },
+  }
+}
+
+function prepare(snapshot: Snapshot, metricsText: string, intervalMs: number): Responses {
+  const smoke = snapshot.checks.filter((check) => check.tier === 'smoke')
+  const health = healthOf(snapshot, smoke)
+  const status = snapshot.runs > 0 && health.status !== 'fail' ? 200 : 503
+  return {
+    '/health': { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(health)}\n` },
+    // the status and the counts, nothing that names what is checked
+    anonymousHealth: { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify({ status: health.status, description: 'prodcheck smoke checks', notes: health.notes.slice(0, 1) })}\n` },
+    '/diagnostics': { status: 200, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(diagnostics(snapshot), null, 2)}\n` },
+    '/metrics': { status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: metricsText },
+    '/': { status: 200, type: 'text/html; charset=utf-8', body: renderPage(snapshot, intervalMs) },
+  }
+}
+
+function healthOf(snapshot: Snapshot, checks: readonly CheckResult[]): ReturnType<typeof toHealthDocument> & { startedAt?: string; finishedAt?: string } {
+  if (snapshot.runs === 0) return { status: 'warn', description: 'prodcheck', notes: ['no run has completed yet'], output: 'the first run of the checks is in progress', checks: {} }
+  const document = toHealthDocument(checks, 'prodcheck smoke checks')
+  return {
+    ...document,
+    ...(snapshot.errors.length > 0 && { status: 'fail', output: snapshot.errors[0] }),
+    startedAt: snapshot.startedAt,
+    finishedAt: snapshot.finishedAt,
+  }
+}
+
+function diagnostics(snapshot: Snapshot): object {
+  if (snapshot.runs === 0) return healthOf(snapshot, [])
+  const document = toHealthDocument(snapshot.checks, 'prodcheck checks')
+  // the full message of each failure, and when each status began
+  for (const check of snapshot.checks) {
+    for (const observation of document.checks[`${check.key}:responseTime`] ?? []) {
+      Object.assign(observation, { since: check.lastChange, ...(check.status === 'fail' && observation.status === 'fail' && { output: check.message }) })
+    }
+  }
+  return {
+    ...document,
+    ...(snapshot.errors.length > 0 && { status: 'fail', notes: [...document.notes, ...snapshot.errors] }),
+    startedAt: snapshot.startedAt,
+    finishedAt: snapshot.finishedAt,
+    durationMs: snapshot.durationMs,
+    runs: snapshot.runs,
+  }
+}
+
+function send(response: ServerResponse, { status, type, body }: Prepared, method = 'GET'): void {
+  response.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...(type.startsWith('text/html') && { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" }),
+  })
+  response.end(method === 'HEAD' ? undefined : body)
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+/** Constant-time comparison of the bearer token (hashes have equal length whatever the input). */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '')
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), expected)
+}

@@ -1,0 +1,139 @@
+/**
+ * One Vitest instance running the prod project, for `prodcheck run` and `prodcheck serve`:
+ * Vitest's Node API, the user's own `vitest.config.*`, no second test runner. Its output
+ * goes to stderr, so that stdout carries only the report. Runner side: no driver here.
+ *
+ * @module
+ */
+import { relative, resolve } from 'node:path'
+import type { Writable } from 'node:stream'
+import type { TestSpecification, Vitest } from 'vitest/node'
+import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage } from './results.ts'
+import { UsageError } from './cli/usage-error.ts'
+
+/** What to run. */
+export interface SessionOptions {
+  /** Project name. Default `prod`. */
+  project: string
+  /** File filters, as for `vitest run <filters>`. */
+  filters: string[]
+  /** Vitest tag filter, e.g. `['smoke']` or `['!smoke']`. */
+  tagsFilter?: string[]
+  /** Vitest reporters for progress (written to `log`). Default: none. */
+  reporters?: Array<string | object>
+  /** Where Vitest writes. Default: stderr. */
+  log?: Writable
+  /** Root of the project (where vitest.config.* is). Default: the working directory. */
+  root?: string
+}
+
+/** The outcome of one run. */
+export interface RunOutcome {
+  startedAt: Date
+  finishedAt: Date
+  results: CheckResult[]
+  /** Errors outside any check (a crashed file, an unhandled rejection): the run failed. */
+  errors: string[]
+}
+
+/** A warm Vitest instance for the prod project. */
+export interface Session {
+  /** Runs every check selected by the options. */
+  runAll(): Promise<RunOutcome>
+  /** Runs again the given checks only (by file and name). */
+  rerun(checks: readonly CheckResult[]): Promise<RunOutcome>
+  /** Cancels the run in progress, if any. */
+  cancel(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Starts Vitest on the project, checking that it exists.
+ *
+ * @example
+ * const session = await openSession({ project: 'prod', filters: [] })
+ * const { results } = await session.runAll()
+ */
+export async function openSession(options: SessionOptions): Promise<Session> {
+  // this process redacts what it reports with its own environment's secrets, as the workers do
+  registerRunnerSecrets()
+  const { createVitest } = await import('vitest/node')
+  const log = options.log ?? process.stderr
+  let vitest: Vitest
+  try {
+    vitest = await createVitest(
+      'test',
+      {
+        run: true,
+        watch: false,
+        root: options.root,
+        project: [options.project],
+        // an empty list would mean Vitest's default reporter: a reporter that reports nothing
+        reporters: options.reporters ?? [{}],
+        ...(options.tagsFilter && { tagsFilter: options.tagsFilter }),
+        passWithNoTests: false,
+      },
+      {},
+      { stdout: log, stderr: log },
+    )
+  } catch (error) {
+    throw describeStartError(error, options.project)
+  }
+  if (!vitest.projects.some((project) => project.name === options.project)) {
+    await vitest.close()
+    throw new UsageError(`no project named "${options.project}" in the Vitest config: add defineProdProject() to its projects (prodcheck init does it)`)
+  }
+  const root = vitest.config.root
+  let started = false
+
+  const outcome = async (run: () => Promise<{ testModules: Parameters<typeof collectResults>[0]; unhandledErrors: ReadonlyArray<unknown> }>): Promise<RunOutcome> => {
+    const startedAt = new Date()
+    let result: Awaited<ReturnType<typeof run>>
+    try {
+      result = await run()
+    } catch (error) {
+      if ((error as Error).name === 'FilesNotFoundError' || /No test files found/i.test(String(error))) {
+        throw new UsageError(`no check file matched${options.filters.length ? ` the filters ${options.filters.map((f) => JSON.stringify(f)).join(' ')}` : ''} in project "${options.project}"`)
+      }
+      throw error
+    }
+    const results = collectResults(result.testModules, root)
+    const errors = result.unhandledErrors.map((error) => safeMessage(String((error as { message?: string }).message ?? error)))
+    for (const module of result.testModules) {
+      for (const error of module.errors()) errors.push(safeMessage(`${relative(root, module.moduleId)}: ${error.message}`))
+    }
+    return { startedAt, finishedAt: new Date(), results, errors }
+  }
+
+  return {
+    async runAll() {
+      if (!started) {
+        started = true
+        return outcome(() => vitest.start(options.filters))
+      }
+      return outcome(async () => vitest.runTestSpecifications(await vitest.globTestSpecifications(options.filters), true))
+    },
+    async rerun(checks) {
+      const byFile = new Map<string, string[]>()
+      for (const check of checks) byFile.set(check.file, [...(byFile.get(check.file) ?? []), check.id])
+      const specifications: TestSpecification[] = []
+      const project = vitest.getProjectByName(options.project)
+      for (const [file, testIds] of byFile) specifications.push(project.createSpecification(resolve(root, file), { testIds }))
+      return outcome(() => vitest.runTestSpecifications(specifications, false))
+    },
+    async cancel() {
+      await vitest.cancelCurrentRun('keyboard-input')
+    },
+    async close() {
+      await vitest.close()
+    },
+  }
+}
+
+function describeStartError(error: unknown, project: string): Error {
+  const message = String((error as Error)?.message ?? error).split('\n')[0] ?? ''
+  if (/No projects (were found|matched)/i.test(message)) {
+    return new UsageError(`no project named "${project}" in the Vitest config: add defineProdProject() to its projects (prodcheck init does it)`)
+  }
+  return new UsageError(`cannot start Vitest: ${message}`)
+}

@@ -1,0 +1,30 @@
+/**
+ * The Vitest setup file (`setupFiles: ['prodcheck/vitest']`): registers the prodcheck
+ * matchers on `expect`, brings their types, and scopes each test so that concurrent
+ * checks record their results on the right test.
+ *
+ * @module
+ */
+import { aroundEach, expect } from 'vitest'
+import { matchers } from '../../matchers/index.ts'
+import { redactWorkerOutput, redactWorkerReports } from './report-redaction.ts'
+import { type CheckTask, getRuntime } from './runtime.ts'
+
+export type { ProdcheckMatchers } from '../../matchers/types.ts'
+
+expect.extend(matchers)
+
+// a project set up by hand (no prodcheck runner): what the worker reports is redacted all the same
+redactWorkerReports()
+redactWorkerOutput()
+
+// runs around every attempt of every test: the checks it records are those of its last attempt
+aroundEach(async (runTest, context) => {
+  const task = context.task as unknown as CheckTask
+  task.meta.prodcheck = []
+  await getRuntime().currentTask.run(task, runTest)
+})
+
+// Most check files test HTTP: start loading undici (and compiling its HTTP parser, which it
+// does in the background on import) while Vitest collects the file, not at the first check.
+import('undici').catch(() => {})

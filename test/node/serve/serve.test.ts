@@ -1,0 +1,181 @@
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { prodcheck, type ServeProcess, startServe } from '../../support/cli.ts'
+import { freePort, type Running, startHttp } from '../../support/servers.ts'
+
+const BASIC = resolve(import.meta.dirname, '../../fixtures/projects/basic')
+const TOKEN = 'serve-token-0123456789abcdef'
+
+let api: Running
+beforeAll(async () => {
+  api = await startHttp((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
+})
+afterAll(async () => {
+  await api.close()
+})
+
+async function get(url: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; body: string; headers: Headers }> {
+  const response = await fetch(url, init)
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text(), headers: response.headers }
+}
+
+describe('prodcheck serve', () => {
+  let serve: ServeProcess
+  beforeAll(async () => {
+    // a slow first run (two files of 300 ms checks) to see the state before it completes
+    serve = await startServe(BASIC, ['--interval', '60s'], { API_URL: api.url, SMOKE_URL: `http://127.0.0.1:${await freePort()}/down` })
+  })
+  afterAll(async () => {
+    await serve?.stop()
+  })
+
+  test('answers 503 "warn" before the first run completes', async () => {
+    const health = await get(`${serve.url}/health`)
+    expect(health.status).toBe(503)
+    expect(health.type).toBe('application/health+json')
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'warn', notes: ['no run has completed yet'] })
+  })
+
+  test('/health: the smoke checks, 503 when one fails', async () => {
+    await serve.waitFor(/run 1: /)
+    const health = await get(`${serve.url}/health`)
+    expect(health.status).toBe(503)
+    const document = JSON.parse(health.body)
+    expect(document.status).toBe('fail')
+    expect(Object.keys(document.checks).sort()).toEqual(['api is up:responseTime', 'the optional smoke check:responseTime'])
+    expect(document.checks['the optional smoke check:responseTime'][0]).toMatchObject({ status: 'fail', tier: 'smoke' })
+    expect(document).toMatchObject({ startedAt: expect.any(String), finishedAt: expect.any(String) })
+  })
+
+  test('/diagnostics: every check, with the full message of failures and since when', async () => {
+    const document = JSON.parse((await get(`${serve.url}/diagnostics`)).body)
+    expect(Object.keys(document.checks)).toHaveLength(18)
+    expect(document.runs).toBe(1)
+    expect(document.checks['the optional smoke check:responseTime'][0]).toMatchObject({ status: 'fail', since: expect.any(String), output: expect.stringMatching(/observed {2}ECONNREFUSED/) })
+    // checks of the same name in two files (slow-a, slow-b) each carry their own "since"
+    expect(Object.keys(document.checks)).toContain('slow check 0 (prod-tests/slow-b.test.ts):responseTime')
+    for (const [key, observations] of Object.entries(document.checks as Record<string, Array<{ since?: string }>>)) {
+      for (const observation of observations) expect(observation.since, key).toEqual(expect.any(String))
+    }
+  })
+
+  test('/metrics: Prometheus text with the check series', async () => {
+    const metrics = await get(`${serve.url}/metrics`)
+    expect(metrics.type).toBe('text/plain; version=0.0.4; charset=utf-8')
+    expect(metrics.body).toMatch(/^prodcheck_check_up\{check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts"\} 1$/m)
+    expect(metrics.body).toMatch(/^prodcheck_check_up\{check="the optional smoke check",tier="smoke",file="prod-tests\/api\.test\.ts"\} 0$/m)
+    expect(metrics.body).toMatch(/^prodcheck_check_duration_seconds_bucket\{le="0\.5",check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts"\} 1$/m)
+    expect(metrics.body).toMatch(/^prodcheck_run_duration_seconds [\d.]+$/m)
+    expect(metrics.body).toMatch(/^prodcheck_last_run_timestamp_seconds \d+(\.\d+)?$/m)
+    expect(metrics.body).toMatch(/^prodcheck_runs_total 1$/m)
+  })
+
+  test('/: the status page', async () => {
+    const page = await get(`${serve.url}/`)
+    expect(page.type).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'")
+    expect(page.body).toContain('<meta http-equiv="refresh" content="60">')
+    expect(page.body.match(/<tr data-status="/g)).toHaveLength(18)
+  })
+
+  test('requests are served from the cache: they never start a run', async () => {
+    await Promise.all(Array.from({ length: 300 }, (_, i) => get(`${serve.url}${['/health', '/metrics', '/', '/diagnostics'][i % 4]}`)))
+    expect((await get(`${serve.url}/metrics`)).body).toMatch(/^prodcheck_runs_total 1$/m)
+    expect(serve.stderr().match(/run \d+:/g)).toHaveLength(1)
+  })
+
+  test('unknown routes 404, other methods 405', async () => {
+    expect((await get(`${serve.url}/admin`)).status).toBe(404)
+    const post = await get(`${serve.url}/health`, { method: 'POST' })
+    expect(post.status).toBe(405)
+    expect(post.headers.get('allow')).toBe('GET, HEAD')
+    const head = await get(`${serve.url}/health`, { method: 'HEAD' })
+    expect(head).toMatchObject({ status: 503, body: '' })
+  })
+
+  test('stops on SIGTERM, exit 0, within 5 s', async () => {
+    const { code, ms } = await serve.stop('SIGTERM')
+    expect(code).toBe(0)
+    expect(ms).toBeLessThan(5000)
+  })
+})
+
+describe('prodcheck serve with a token', () => {
+  test('/health stays open; every other route needs the bearer token', async () => {
+    const serve = await startServe(BASIC, ['--interval', '60s', '--token', TOKEN, 'prod-tests/api.test.ts'], { API_URL: api.url })
+    try {
+      await serve.waitFor(/run 1: /)
+      expect((await get(`${serve.url}/health`)).status).toBe(200)
+      for (const path of ['/', '/metrics', '/diagnostics']) {
+        const anonymous = await get(`${serve.url}${path}`)
+        expect(anonymous.status).toBe(401)
+        expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="prodcheck"')
+        expect((await get(`${serve.url}${path}`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401)
+        expect((await get(`${serve.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200)
+      }
+      expect(serve.stderr()).not.toContain(TOKEN)
+    } finally {
+      expect((await serve.stop('SIGINT')).code).toBe(0)
+    }
+  })
+
+  test('--label adds constant labels to every series; budgets and the interval are exported for the alert rules', async () => {
+    const serve = await startServe(BASIC, ['--interval', '45s', '--token', TOKEN, '--label', 'env=prod', '--label', 'region=eu-west', 'prod-tests/api.test.ts'], { API_URL: api.url })
+    try {
+      await serve.waitFor(/run 1: /)
+      const metrics = (await get(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).body
+      const series = metrics.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
+      expect(series.length).toBeGreaterThan(20)
+      for (const line of series) expect(line).toMatch(/\{(.*,)?env="prod",region="eu-west"(,.*)?\} /)
+      expect(metrics).toMatch(/^prodcheck_check_up\{check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts",env="prod",region="eu-west"\} 1$/m)
+      // the one check with a maxLatencyMs has a budget; the others have none
+      expect(series.filter((line) => line.startsWith('prodcheck_check_latency_budget_seconds'))).toEqual([
+        'prodcheck_check_latency_budget_seconds{check="api is up",tier="smoke",file="prod-tests/api.test.ts",env="prod",region="eu-west"} 2',
+      ])
+      expect(metrics).toMatch(/^prodcheck_interval_seconds\{env="prod",region="eu-west"\} 45$/m)
+    } finally {
+      await serve.stop()
+    }
+  })
+
+  test('reads the token from PRODCHECK_TOKEN', async () => {
+    const serve = await startServe(BASIC, ['--interval', '60s', 'prod-tests/api.test.ts'], { API_URL: api.url, PRODCHECK_TOKEN: TOKEN })
+    try {
+      expect((await get(`${serve.url}/metrics`)).status).toBe(401)
+    } finally {
+      await serve.stop()
+    }
+  })
+})
+
+describe('prodcheck serve: refusals', () => {
+  test('will not bind a non-loopback address without a token', async () => {
+    const run = await prodcheck(BASIC, ['serve', '--host', '0.0.0.0', '--port', '0'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe('prodcheck: refusing to bind 0.0.0.0 without a token: the results would be open to the network. Give --token or PRODCHECK_TOKEN (or bind 127.0.0.1)\n')
+  })
+
+  test.each([
+    [['--port', 'http'], /--port takes a port number/],
+    [['--interval', 'often'], /--interval takes a duration/],
+    [['--token', 'short'], /the token must be at least 16 characters/],
+    [['--label', 'check=x'], /--label check is reserved/],
+    [['--label', 'not a label'], /--label takes key=value/],
+  ])('%j: exit 2, one line', async (args, message) => {
+    const run = await prodcheck(BASIC, ['serve', ...args])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(message)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  test('says when the port is in use', async () => {
+    const taken = await startHttp((_, res) => res.end())
+    try {
+      const run = await prodcheck(BASIC, ['serve', '--port', String(taken.port)], { API_URL: api.url })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toBe(`prodcheck: port ${taken.port} on 127.0.0.1 is in use\n`)
+    } finally {
+      await taken.close()
+    }
+  })
+})
