@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { formatMs, type ProbeResult } from '../src/core/probe.ts'
+import { type ProbeResult } from '../src/core/result.ts'
+import { formatMs } from '../src/core/text.ts'
 import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText } from '../src/core/text.ts'
 
 /** Everything a message is made of. */

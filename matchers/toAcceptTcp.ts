@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatMs } from '../src/core/probe.ts'
+import { formatMs } from '../src/core/text.ts'
 import type { TcpObserved, TcpProbeOptions } from '../src/probes/tcp.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 

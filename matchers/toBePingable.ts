@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatMs } from '../src/core/probe.ts'
+import { formatMs } from '../src/core/text.ts'
 import type { PingObserved, PingProbeOptions } from '../src/probes/ping.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 

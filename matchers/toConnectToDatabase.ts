@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatMs } from '../src/core/probe.ts'
+import { formatMs } from '../src/core/text.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from '../src/probes/database.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 

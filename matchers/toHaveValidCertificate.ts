@@ -5,7 +5,7 @@
  * @module
  */
 import type { CertificateObserved, CertificateProbeOptions } from '../src/probes/certificate.ts'
-import { cutList } from '../src/core/text.ts'
+import { cutList, plural } from '../src/core/text.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
 
 // the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
@@ -27,7 +27,7 @@ export function toHaveValidCertificate(this: MatcherContext, target: unknown, op
     details: ({ observed }) =>
       observed.validTo
         ? [
-            ['validity', `${observed.validFrom?.slice(0, 10)} → ${observed.validTo.slice(0, 10)} (${observed.daysLeft} day(s) left)`],
+            ['validity', `${observed.validFrom?.slice(0, 10)} → ${observed.validTo.slice(0, 10)} (${plural(observed.daysLeft ?? 0, 'day')} left)`],
             ['names', observed.altNames.length > 0 ? cutList(observed.altNames) : '(no subjectAltName)'],
           ]
         : [],

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatMs } from '../src/core/probe.ts'
+import { formatMs } from '../src/core/text.ts'
 import type { HttpObserved } from '../src/probes/http.ts'
 import { describeStatus, type HttpProbeOptions } from '../src/probes/http-options.ts'
 import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'

@@ -11,8 +11,8 @@
  *
  * @module
  */
-export type { ProbeError, ProbeOptions, ProbeResult } from './core/probe.ts'
-export { DEFAULT_TIMEOUT_MS } from './core/probe.ts'
+export type { ProbeError, ProbeOptions, ProbeResult } from './core/result.ts'
+export { DEFAULT_TIMEOUT_MS } from './core/deadline.ts'
 export { SetupError, TargetError } from './core/errors.ts'
 export { redact, registerSecret } from './core/redact.ts'
 export { type HttpObserved, type HttpProbeOptions, probeHttp, type StatusExpectation } from './probes/http.ts'

@@ -22,6 +22,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import tls from 'node:tls'
+import type { ProbeError } from './result.ts'
 import { formatBytes } from './text.ts'
 
 /**
@@ -140,3 +141,19 @@ export class ProbeScope {
 }
 
 function ignore(): void {}
+
+/**
+ * The failure of a probe whose peer sent more than its byte budget, or undefined when it
+ * did not: this comes first, whatever error the driver made of the cut connection.
+ *
+ * @example
+ * error = budgetExceeded(scope, where, phase) ?? describeNetworkError(caught, where)
+ */
+export function budgetExceeded(scope: ProbeScope, where: string, phase: string): ProbeError | undefined {
+  if (!scope.exceeded) return undefined
+  return {
+    code: 'ETOOLARGE',
+    message: `${where} sent more than ${formatBytes(scope.maxReceivedBytes)} while ${phase}: the check stopped reading`,
+    hint: 'no healthy peer sends that much to a check: is this the service you meant (host, port, scheme)? If the answer really is that large, raise maxReceivedBytes',
+  }
+}

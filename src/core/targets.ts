@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net'
 import { TargetError } from './errors.ts'
-import { describeValue } from './probe.ts'
+import { describeValue } from './validate.ts'
 import { redact, registerUrlSecrets } from './redact.ts'
 
 
@@ -103,7 +103,11 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
   // a DSN's parts are decoded and sent as they are (to a driver, into a protocol message): a
   // %00 or %0d%0a there would reach the server; an HTTP path or query is sent still encoded
   if (!WEB_SCHEMES.has(url.protocol)) {
-    decoded.push(['database or path', safeDecode(url.pathname)])
+    try {
+      decoded.push(['database or path', decodeURIComponent(url.pathname)])
+    } catch {
+      throw new TargetError(`${describeValue(raw)} has a malformed %-escape in its path: encode "%" as %25`)
+    }
     for (const [name, value] of url.searchParams) decoded.push([`parameter ${name}`, value])
   }
   for (const [part, value] of decoded) {
@@ -157,6 +161,19 @@ export function hostPort(url: URL, defaultPort: number): string {
   return `${url.hostname}:${url.port || defaultPort}`
 }
 
+/**
+ * The host (IPv6 without brackets), port (the scheme's default when the URL has none) and
+ * `host:port` for messages, of a URL.
+ *
+ * @example
+ * endpoint(new URL('amqp://[::1]/vhost'), 5672) // { host: '::1', port: 5672, where: '[::1]:5672' }
+ */
+export function endpoint(url: URL, defaultPort: number): HostPort & { where: string } {
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const port = Number(url.port) || defaultPort
+  return { host, port, where: formatHostPort({ host, port }) }
+}
+
 /** A host and a port, parsed from `host:port`, `[v6]:port` or `scheme://host:port`. */
 export interface HostPort {
   host: string
@@ -208,4 +225,22 @@ const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 }
  */
 export function formatHostPort({ host, port }: HostPort): string {
   return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`
+}
+
+/**
+ * The function of a table keyed by URL scheme (`'amqp:'`) that a target's scheme picks, with
+ * the target checked (set, credentials registered as secrets); a target of no scheme in the
+ * table is refused with the schemes that are.
+ *
+ * @example
+ * const [raw, probe] = pickByScheme({ 'amqp:': probeAmqp, 'nats:': probeNats }, url, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://host' })
+ */
+export function pickByScheme<F>(table: Readonly<Record<string, F>>, input: unknown, { what, kind, example }: { what: string; kind: string; example: string }): [string, F] {
+  const schemes = Object.keys(table).map((p) => `${p}//`)
+  const raw = requireTarget(input, `${what} (${schemes.join(', ')})`)
+  registerUrlSecrets(raw)
+  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
+  const picked = scheme && Object.hasOwn(table, scheme) ? table[scheme] : undefined
+  if (picked === undefined) throw new TargetError(`${describeValue(raw)} is not a supported ${kind}: use one of ${schemes.join(', ')} (e.g. ${example})`)
+  return [raw, picked]
 }

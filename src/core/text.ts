@@ -135,3 +135,28 @@ export function formatBytes(bytes: number): string {
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff
 }
+
+/**
+ * Rounds a latency for display: two decimals under 1 ms, one under 10 ms, whole milliseconds above.
+ *
+ * @example
+ * formatMs(0.043) // '0.04 ms'
+ * formatMs(3.734) // '3.7 ms'
+ * formatMs(840.2) // '840 ms'
+ */
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
+}
+
+/**
+ * A count with its noun, singular or plural as the count asks.
+ *
+ * @example
+ * plural(1, 'day') // '1 day'
+ * plural(4, 'day') // '4 days'
+ * plural(2, 'retry', 'retries') // '2 retries'
+ */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 || count === -1 ? one : many}`
+}

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { TestProjectInlineConfiguration, TestTagDefinition } from 'vitest/config'
-import { DEFAULT_TIMEOUT_MS, TEST_TIMEOUT_MARGIN_MS } from '../core/probe.ts'
+import { DEFAULT_TIMEOUT_MS, TEST_TIMEOUT_MARGIN_MS } from '../core/deadline.ts'
 
 export type { ProdcheckMatchers } from '../../matchers/types.ts'
 

@@ -11,10 +11,9 @@
  *
  * @module
  */
-import { TargetError } from '../core/errors.ts'
-import { checkOptions, describeValue, type ProbeOptions, type ProbeResult } from '../core/probe.ts'
-import { registerUrlSecrets } from '../core/redact.ts'
-import { requireTarget } from '../core/targets.ts'
+import { type ProbeOptions, type ProbeResult } from '../core/result.ts'
+import { checkOptions } from '../core/validate.ts'
+import { pickByScheme } from '../core/targets.ts'
 import { probeAmqp } from './amqp.ts'
 import { probeMqtt } from './mqtt.ts'
 import { probeNats } from './nats.ts'
@@ -52,10 +51,6 @@ export const BROKER_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
  */
 export async function probeBroker(target: string | undefined, options: BrokerProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
   checkOptions(options)
-  const raw = requireTarget(target, `a broker URL (${BROKER_SCHEMES.join(', ')})`)
-  registerUrlSecrets(raw)
-  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
-  const probe = scheme ? PROBES[scheme as keyof typeof PROBES] : undefined
-  if (!probe) throw new TargetError(`${describeValue(raw)} is not a supported broker URL: use one of ${BROKER_SCHEMES.join(', ')} (e.g. amqp://user:password@host:5672/vhost)`)
+  const [raw, probe] = pickByScheme(PROBES, target, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://user:password@host:5672/vhost' })
   return probe(raw, options, signal)
 }

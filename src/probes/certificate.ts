@@ -8,33 +8,18 @@
  */
 import { isIP } from 'node:net'
 import { checkServerIdentity, connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls'
-import { TargetError } from '../core/errors.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  checkBytes,
-  checkCa,
-  checkDuration,
-  checkOptions,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeOptions,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
-import { openScope } from '../core/probe-scope.ts'
-import { formatHostPort, isHostname, parseHostPort } from '../core/targets.ts'
-import { cutList, peerText } from '../core/text.ts'
+import { noConnection, noTlsHandshake, ProbeFailure, runExchange } from '../core/exchange.ts'
+import type { ProbeOptions, ProbeResult } from '../core/result.ts'
+import { formatHostPort, parseHostPort } from '../core/targets.ts'
+import { cutList, peerText, plural } from '../core/text.ts'
+import { checkCa, checkDays, checkDnsName, checkLimits, checkOptions } from '../core/validate.ts'
 
 /** Options of {@link probeCertificate}. */
 export interface CertificateProbeOptions extends ProbeOptions {
   /** Fail when the certificate expires in fewer days than this. Default 0 (valid now). */
   minDaysLeft?: number
+  /** Warn (the check passes, degraded) when the certificate expires in fewer days than this. */
+  warnDaysLeft?: number
   /** Name to send (SNI) and to check the certificate against. Default: the host, when it is a name. */
   servername?: string
   /** Trusted CA(s), PEM, instead of Node's bundled roots (for private PKI). */
@@ -93,64 +78,49 @@ export async function probeCertificate(
   options: CertificateProbeOptions = {},
   signal?: AbortSignal,
 ): Promise<ProbeResult<CertificateObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const { host, port } = parseHostPort(target, { what: 'host[:port] or an https:// URL', defaultPort: 443, schemes: ['https:', 'tls:'] })
-  const minDaysLeft = options.minDaysLeft ?? 0
-  if (typeof minDaysLeft !== 'number' || !Number.isFinite(minDaysLeft) || minDaysLeft < 0) {
-    throw new TargetError(`minDaysLeft must be a number of days (0 or more), got ${describeValue(minDaysLeft)}`)
-  }
-  if (options.servername !== undefined && (typeof options.servername !== 'string' || !isHostname(options.servername) || isIP(options.servername))) {
-    throw new TargetError(`servername must be a DNS name, got ${describeValue(options.servername)}`)
-  }
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-  const servername = options.servername ?? (isIP(host) ? undefined : host)
+  const minDaysLeft = checkDays('minDaysLeft', options.minDaysLeft) ?? 0
+  const warnDaysLeft = checkDays('warnDaysLeft', options.warnDaysLeft)
+  const servername = checkDnsName('servername', options.servername) ?? (isIP(host) ? undefined : host)
   const ca = checkCa('ca', options.ca)
   const where = formatHostPort({ host, port })
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: CertificateObserved = { host, port, servername, altNames: [], trusted: false }
-
-  const deadline = startDeadline(timeoutMs, signal)
   let socket: TLSSocket | undefined
-  let certificate: DetailedPeerCertificate | undefined
-  let error: ProbeError | undefined
-  let connected = false
-  try {
-    await Promise.race([
-      new Promise<void>((resolve, reject) => {
-        socket = connect({ host, port, servername, ca, rejectUnauthorized: false })
-        scope.adopt(socket)
-        socket.once('connect', () => (connected = true))
-        socket.once('secureConnect', () => resolve())
-        socket.once('error', reject)
-      }),
-      deadline.aborted,
-    ])
-    const tls = socket as TLSSocket
-    certificate = tls.getPeerCertificate(true)
-    observed.protocol = tls.getProtocol() ?? undefined
-    observed.trusted = tls.authorized
-    if (!tls.authorized && tls.authorizationError) observed.chainError = String(tls.authorizationError)
-  } catch (caught) {
-    error =
-      budgetExceeded(scope, where, 'the TLS handshake') ??
-      abortedError(deadline) ??
-      (deadline.timedOut()
-        ? connected
-          ? { code: 'ETIMEDOUT', message: `connected to ${where}, but no TLS handshake within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not complete TLS: is it a plain-text port, or is the server stuck?' }
-          : { code: 'ETIMEDOUT', message: `no connection to ${where} within ${formatMs(timeoutMs)}`, hint: 'the host does not answer: it is down, the address is wrong, or a firewall drops the packets' }
-        : describeNetworkError(caught, where))
-  } finally {
-    deadline.clear()
-    socket?.on('error', () => {})
-    scope.close()
-  }
-  const latencyMs = deadline.elapsed()
-  if (!error && (!certificate || Object.keys(certificate).length === 0)) {
-    error = { code: 'ENOCERT', message: `${where} completed the handshake without presenting a certificate`, hint: 'the server may use PSK or anonymous TLS; it cannot be verified' }
-  }
-  const failures = error || !certificate ? [] : [...inspect(certificate, observed, servername ?? host, minDaysLeft), ...latencyFailure(latencyMs, maxLatencyMs)]
-  return probeResult({ target: where, latencyMs, observed, error, failures: () => failures, summary: () => describeCertificate(observed) })
+  let problems: string[] = []
+  return runExchange({ where, limits, observed, signal }, {
+    exchange: async (step) => {
+      await step.race(
+        new Promise<void>((resolve, reject) => {
+          socket = connect({ host, port, servername, ca, rejectUnauthorized: false })
+          step.scope.adopt(socket)
+          socket.once('connect', () => step.enter('tls', 'the TLS handshake'))
+          socket.once('secureConnect', () => resolve())
+          socket.once('error', reject)
+        }),
+      )
+      const tls = socket as TLSSocket
+      const certificate = tls.getPeerCertificate(true)
+      observed.protocol = tls.getProtocol() ?? undefined
+      observed.trusted = tls.authorized
+      if (!tls.authorized && tls.authorizationError) observed.chainError = String(tls.authorizationError)
+      if (!certificate || Object.keys(certificate).length === 0) {
+        throw new ProbeFailure({ code: 'ENOCERT', message: `${where} completed the handshake without presenting a certificate`, hint: 'the server may use PSK or anonymous TLS; it cannot be verified' })
+      }
+      problems = inspect(certificate, observed, servername ?? host, minDaysLeft)
+    },
+    timeout: (step) => (step.phase === 'tls' ? noTlsHandshake(where, limits.timeoutMs) : noConnection(where, limits.timeoutMs)),
+    close: () => {
+      socket?.on('error', () => {})
+      socket?.destroy()
+    },
+    failures: () => problems,
+    warnings: () =>
+      warnDaysLeft !== undefined && observed.daysLeft !== undefined && observed.daysLeft < warnDaysLeft && observed.validTo
+        ? [`expires on ${day(new Date(observed.validTo))}, in ${plural(observed.daysLeft, 'day')}: fewer than the ${warnDaysLeft} of warnDaysLeft, renew it soon`]
+        : [],
+    summary: () => describeCertificate(observed),
+  })
 }
 
 /** Fills `observed` from the certificate and returns every problem found, each with its dates. */
@@ -172,11 +142,11 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
 
   const problems: string[] = []
   if (validTo.getTime() <= now) {
-    problems.push(`expired on ${day(validTo)}, ${Math.floor((now - validTo.getTime()) / DAY_MS)} day(s) ago: renew it`)
+    problems.push(`expired on ${day(validTo)}, ${plural(Math.floor((now - validTo.getTime()) / DAY_MS), 'day')} ago: renew it`)
   } else if (validFrom.getTime() > now) {
-    problems.push(`not valid before ${day(validFrom)}, in ${Math.ceil((validFrom.getTime() - now) / DAY_MS)} day(s): check its notBefore date and the clocks`)
+    problems.push(`not valid before ${day(validFrom)}, in ${plural(Math.ceil((validFrom.getTime() - now) / DAY_MS), 'day')}: check its notBefore date and the clocks`)
   } else if (observed.daysLeft < minDaysLeft) {
-    problems.push(`expires on ${day(validTo)}, in ${observed.daysLeft} day(s): fewer than the ${minDaysLeft} asked, renew it`)
+    problems.push(`expires on ${day(validTo)}, in ${plural(observed.daysLeft, 'day')}: fewer than the ${minDaysLeft} asked, renew it`)
   }
   if (observed.chainError && !DATE_ERRORS.has(observed.chainError) && observed.chainError !== 'ERR_TLS_CERT_ALTNAME_INVALID') {
     problems.push(`not trusted: ${CHAIN_WORDS[observed.chainError] ?? 'the chain does not verify'} (${observed.chainError})`)
@@ -197,7 +167,7 @@ function describeCertificate(observed: CertificateObserved): string {
   const subject = observed.subject ? `CN=${observed.subject}` : 'certificate'
   const days = observed.daysLeft ?? 0
   const ago = observed.validTo ? Math.floor((Date.now() - Date.parse(observed.validTo)) / DAY_MS) : 0
-  const until = !observed.validTo ? '' : days < 0 ? `expired ${observed.validTo.slice(0, 10)} (${ago} day(s) ago)` : `valid until ${observed.validTo.slice(0, 10)} (${days} day(s) left)`
+  const until = !observed.validTo ? '' : days < 0 ? `expired ${observed.validTo.slice(0, 10)} (${plural(ago, 'day')} ago)` : `valid until ${observed.validTo.slice(0, 10)} (${plural(days, 'day')} left)`
   return `${subject} ${until}, issued by ${observed.issuer ?? '?'}`.replace(/ +/g, ' ')
 }
 

@@ -12,10 +12,9 @@
  *
  * @module
  */
-import { TargetError } from '../core/errors.ts'
-import { checkOptions, describeValue, type ProbeOptions, type ProbeResult } from '../core/probe.ts'
-import { registerUrlSecrets } from '../core/redact.ts'
-import { requireTarget } from '../core/targets.ts'
+import { type ProbeOptions, type ProbeResult } from '../core/result.ts'
+import { checkOptions } from '../core/validate.ts'
+import { pickByScheme } from '../core/targets.ts'
 import { probeMysql } from './mysql.ts'
 import { probePostgres } from './postgres.ts'
 import { probeRedis } from './redis.ts'
@@ -62,12 +61,6 @@ export const DATABASE_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
  */
 export async function probeDatabase(dsn: string | undefined, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
   checkOptions(options)
-  const raw = requireTarget(dsn, `a database DSN (${DATABASE_SCHEMES.join(', ')})`)
-  registerUrlSecrets(raw)
-  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
-  const probe = scheme ? PROBES[scheme as keyof typeof PROBES] : undefined
-  if (!probe) {
-    throw new TargetError(`${describeValue(raw)} is not a supported DSN: use one of ${DATABASE_SCHEMES.join(', ')} (e.g. postgres://user:password@host:5432/db)`)
-  }
+  const [raw, probe] = pickByScheme(PROBES, dsn, { what: 'a database DSN', kind: 'DSN', example: 'postgres://user:password@host:5432/db' })
   return probe(raw, options, signal)
 }

@@ -8,24 +8,12 @@
 import { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { TargetError } from '../core/errors.ts'
-import {
-  abortedError,
-  checkDuration,
-  checkOptions,
-  DEFAULT_TIMEOUT_MS,
-  describeValue,
-  errorCode,
-  errorMessage,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeOptions,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
+import { runExchange } from '../core/exchange.ts'
+import { errorCode, errorMessage } from '../core/network-errors.ts'
+import type { ProbeError, ProbeOptions, ProbeResult } from '../core/result.ts'
 import { isHostname, parseHostPort, requireTarget } from '../core/targets.ts'
-import { cutList, peerText } from '../core/text.ts'
+import { cutList, formatMs, peerText } from '../core/text.ts'
+import { checkLimits, checkOneOf, checkOptions, checkStrings, describeValue } from '../core/validate.ts'
 
 /** Record types {@link probeDns} asks for. */
 export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'SRV'
@@ -52,17 +40,20 @@ export interface DnsObserved {
   servers: string[]
 }
 
-const TYPES: readonly DnsRecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV']
+const TYPES: DnsRecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV']
 /** Answers kept in `observed.records`. */
 const MAX_RECORDS = 100
 
 const DNS_ERRORS: Record<string, (name: string, type: string, servers: string) => Omit<ProbeError, 'code'>> = {
-  ENOTFOUND: (name) => ({ message: `${name} does not exist (NXDOMAIN)`, hint: 'check the name for typos, and that its zone is published on the servers asked' }),
+  ENOTFOUND: (name) => ({
+    message: `${name} does not exist (NXDOMAIN)`,
+    hint: 'check the name for typos, and that its zone is published on the servers asked. DNS is asked directly, not /etc/hosts: names only there (such as localhost) do not resolve here; to check what an application connects to, use toAcceptTcp',
+  }),
   ENODATA: (name, type) => ({ message: `${name} exists but has no ${type} record`, hint: `add the ${type} record, or ask for the type the name has` }),
   ESERVFAIL: (name, _, servers) => ({ message: `the DNS server (${servers}) failed to answer for ${name} (SERVFAIL)`, hint: 'the server could not resolve it: check its upstreams, DNSSEC, and the authoritative servers of the zone' }),
   EREFUSED: (name, _, servers) => ({ message: `the DNS server (${servers}) refused to answer for ${name} (REFUSED)`, hint: 'the server does not serve this client or zone: check its ACLs and recursion settings' }),
   ECONNREFUSED: (_, __, servers) => ({ message: `the DNS server (${servers}) refused the connection`, hint: 'nothing answers DNS on that address and port: check the server address' }),
-  ETIMEOUT: (name, _, servers) => ({ message: `no answer from the DNS server (${servers}) for ${name}`, hint: 'the server is down or unreachable from here (firewall on port 53?)' }),
+  ETIMEDOUT: (name, _, servers) => ({ message: `no answer from the DNS server (${servers}) for ${name}`, hint: 'the server is down or unreachable from here (firewall on port 53?)' }),
   EBADRESP: (name) => ({ message: `the DNS server sent a malformed answer for ${name}`, hint: 'check the server, or anything rewriting DNS on the way' }),
   ENOTIMP: (name, type) => ({ message: `the DNS server does not implement ${type} queries for ${name} (NOTIMP)` }),
   EFORMERR: (name) => ({ message: `the DNS server rejected the query for ${name} as malformed (FORMERR)` }),
@@ -76,58 +67,36 @@ const DNS_ERRORS: Record<string, (name: string, type: string, servers: string) =
  * console.log(result.observed.records)
  */
 export async function probeDns(target: string, options: DnsProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DnsObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const raw = requireTarget(target, 'a DNS name')
   if (isIP(raw) || !isHostname(raw)) throw new TargetError(`${describeValue(raw)} is not a DNS name (e.g. "api.example.com", "_sip._tcp.example.com")`)
-  const type = options.type ?? 'A'
-  if (!TYPES.includes(type)) throw new TargetError(`type must be one of ${TYPES.join(', ')}, got ${describeValue(type)}`)
-  if (options.includes !== undefined && typeof options.includes !== 'string' && !Array.isArray(options.includes)) {
-    throw new TargetError(`includes must be a string or a list of strings, got ${describeValue(options.includes)}`)
-  }
-  const includes = options.includes === undefined ? [] : typeof options.includes === 'string' ? [options.includes] : [...options.includes]
-  for (const value of includes) if (typeof value !== 'string' || value === '') throw new TargetError(`includes must be a string or a list of strings, got ${describeValue(value)}`)
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-
-  const resolver = new Resolver({ timeout: Math.max(1, Math.floor(timeoutMs)), tries: 1 })
+  const type = checkOneOf('type', options.type, TYPES) ?? 'A'
+  const includes = checkStrings('includes', options.includes)
+  const resolver = new Resolver({ timeout: Math.max(1, Math.floor(limits.timeoutMs)), tries: 1 })
   if (options.servers !== undefined) resolver.setServers(checkServers(options.servers))
   const observed: DnsObserved = { name: raw, type, records: [], answers: 0, servers: resolver.getServers() }
-  let answers: string[] = []
   const servers = observed.servers.join(', ') || 'system resolver'
-
-  const deadline = startDeadline(timeoutMs, signal)
-  let error: ProbeError | undefined
-  try {
-    answers = await Promise.race([query(resolver, raw, type), deadline.aborted])
-    // a TXT answer is the peer's text: what is shown is cut and printable; `includes` reads it whole
-    observed.answers = answers.length
-    observed.records = answers.slice(0, MAX_RECORDS).map((record) => peerText(record, 300))
-  } catch (caught) {
-    const code = errorCode(caught)
-    const known = DNS_ERRORS[code]
-    error =
-      abortedError(deadline) ??
-      (deadline.timedOut()
-        ? { code: 'ETIMEOUT', message: `no answer for ${raw} within ${formatMs(timeoutMs)} from ${servers}`, hint: 'the DNS server is down or unreachable from here (firewall on port 53?)' }
-        : known
-          ? { code, ...known(raw, type, servers) }
-          : { code: code || 'EDNS', message: `DNS query for ${raw} (${type}) failed: ${errorMessage(caught)}` })
-  } finally {
-    deadline.clear()
-    resolver.cancel()
-  }
-  const latencyMs = deadline.elapsed()
-  return probeResult({
-    target: raw,
-    latencyMs,
-    observed,
-    error,
-    failures: () => [
-      ...includes
+  let answers: string[] = []
+  return runExchange({ where: raw, limits, observed, signal }, {
+    first: ['dns', 'asking DNS'],
+    exchange: async (step) => {
+      answers = await step.race(query(resolver, raw, type))
+      // a TXT answer is the peer's text: what is shown is cut and printable; `includes` reads it whole
+      observed.answers = answers.length
+      observed.records = answers.slice(0, MAX_RECORDS).map((record) => peerText(record, 300))
+    },
+    timeout: () => ({ code: 'ETIMEDOUT', message: `no answer for ${raw} within ${formatMs(limits.timeoutMs)} from ${servers}`, hint: 'the DNS server is down or unreachable from here (firewall on port 53?)' }),
+    describe: (caught) => {
+      // c-ares says ETIMEOUT where every other probe says ETIMEDOUT (docs/errors.md)
+      const code = errorCode(caught) === 'ETIMEOUT' ? 'ETIMEDOUT' : errorCode(caught)
+      const known = DNS_ERRORS[code]
+      return known ? { code, ...known(raw, type, servers) } : { code: code || 'EDNS', message: `DNS query for ${raw} (${type}) failed: ${errorMessage(caught)}` }
+    },
+    close: () => resolver.cancel(),
+    failures: () =>
+      includes
         .filter((want) => !answers.some((record) => recordMatches(record, want, type)))
         .map((want) => `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.length > 0 ? cutList(observed.records, { total: answers.length }) : 'none'})`),
-      ...latencyFailure(latencyMs, maxLatencyMs),
-    ],
     summary: () => `${raw} ${type} → ${observed.records.length > 0 ? cutList(observed.records, { maxItems: 5, itemChars: 60, total: answers.length }) : 'no records'}`,
   })
 }

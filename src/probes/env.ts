@@ -6,7 +6,9 @@
  * @module
  */
 import { TargetError } from '../core/errors.ts'
-import { describeValue, type ProbeResult } from '../core/probe.ts'
+import { type ProbeResult } from '../core/result.ts'
+import { plural } from '../core/text.ts'
+import { describeValue } from '../core/validate.ts'
 
 /** What each variable must satisfy: a list of names (present and non-empty), or name → RegExp / predicate. */
 export type EnvSpec = readonly string[] | Record<string, RegExp | ((value: string) => boolean)>
@@ -61,9 +63,10 @@ export function probeEnv(env: unknown, spec: EnvSpec): ProbeResult<EnvObserved> 
     ok: failures.length === 0,
     target: 'environment',
     latencyMs: 0,
-    summary: failures.length === 0 ? `${checks.length} variable(s) present and valid` : `${observed.missing.length} missing, ${observed.invalid.length} invalid of ${checks.length}`,
+    summary: failures.length === 0 ? `${plural(checks.length, 'variable')} present and valid` : `${observed.missing.length} missing, ${observed.invalid.length} invalid of ${checks.length}`,
     observed,
     failures,
+    warnings: [],
   }
 }
 

@@ -13,15 +13,39 @@ import { isIP, type Socket, connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { buildConnector, Dispatcher } from 'undici'
 import { TargetError } from '../core/errors.ts'
-import { describeValue } from '../core/probe.ts'
-import type { ProbeScope } from '../core/probe-scope.ts'
+import type { Step } from '../core/exchange.ts'
 import { registerUrlSecrets } from '../core/redact.ts'
+import { describeValue } from '../core/validate.ts'
 import { skipContinue } from './http-informational.ts'
 import type { CheckedRequest } from './http-options.ts'
 
+/** The phases of an HTTP exchange, in the words of its messages. */
+export type HttpPhase = 'connecting' | 'TLS handshake' | 'waiting for headers' | 'reading body'
+
+const PHASES = { connecting: 'connect', 'TLS handshake': 'tls', 'waiting for headers': 'firstByte', 'reading body': 'body' } as const
+
+/**
+ * Enters a phase of the exchange (timed by the kernel, named in messages).
+ *
+ * @example
+ * enterPhase(step, 'reading body')
+ */
+export function enterPhase(step: Step, phase: HttpPhase): void {
+  step.enter(PHASES[phase], phase)
+}
+
+/**
+ * The phase an exchange stands in.
+ *
+ * @example
+ * if (currentPhase(step) === 'reading body') …
+ */
+export function currentPhase(step: Pick<Step, 'label'>): HttpPhase {
+  return step.label as HttpPhase
+}
+
 /** Where an exchange stands, for timeout and error messages. */
 export interface HttpProgress {
-  phase: 'connecting' | 'TLS handshake' | 'waiting for headers' | 'reading body'
   /** True once the current connection was made by our connector (not through a proxy). */
   direct: boolean
   /** The proxy in use, `host:port`, when there is one. */
@@ -32,6 +56,8 @@ export interface HttpProgress {
   bytes: number
   /** Unrequested `100 Continue` responses skipped before the final one. */
   continues: number
+  /** HTTP version of the final response (`1.1`), when read on a direct connection. */
+  httpVersion?: string
 }
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
@@ -40,7 +66,7 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  * Creates the dispatcher of one check; the caller destroys it when the check ends.
  *
  * @example
- * const dispatcher = createDispatcher(await import('undici'), request, url, 5000, progress, deadline.signal, scope)
+ * const dispatcher = createDispatcher(await import('undici'), request, url, 5000, progress, step)
  */
 export function createDispatcher(
   undici: typeof import('undici'),
@@ -48,12 +74,11 @@ export function createDispatcher(
   target: URL,
   timeoutMs: number,
   progress: HttpProgress,
-  signal: AbortSignal,
-  scope: ProbeScope,
+  step: Step,
 ): Dispatcher {
   // our deadline ends the exchange; undici's own timers only back it up
   const timers = { headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000, connections: 1, pipelining: 0 }
-  const connect = connector(request.tls, progress, signal, scope)
+  const connect = connector(request.tls, progress, step)
   if (request.proxy !== undefined) {
     registerUrlSecrets(request.proxy)
     progress.proxy = new URL(request.proxy).host
@@ -89,10 +114,11 @@ function environmentProxies(): { httpProxy?: string; httpsProxy?: string } | und
   return { ...(httpProxy && { httpProxy }), ...(httpsProxy && { httpsProxy }) }
 }
 
-function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: AbortSignal, scope: ProbeScope): buildConnector.connector {
+function connector(tls: CheckedRequest['tls'], progress: HttpProgress, step: Step): buildConnector.connector {
+  const { signal } = step.deadline
   return (options, callback) => {
     progress.direct = true
-    progress.phase = 'connecting'
+    enterPhase(step, 'connecting')
     const started = performance.now()
     const host = options.hostname.replace(/^\[|\]$/g, '')
     const secure = options.protocol === 'https:'
@@ -108,7 +134,7 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: A
         callback(error, null)
       } else {
         progress.connectMs = performance.now() - started
-        progress.phase = 'waiting for headers'
+        enterPhase(step, 'waiting for headers')
         callback(null, socket)
       }
     }
@@ -116,14 +142,14 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, signal: A
     if (secure) {
       const servername = tls.servername ?? options.servername ?? (isIP(host) ? undefined : host)
       socket = tlsConnect({ host, port, servername, ALPNProtocols: ['http/1.1'], ...tls })
-      socket.once('connect', () => (progress.phase = 'TLS handshake'))
+      socket.once('connect', () => enterPhase(step, 'TLS handshake'))
       socket.once('secureConnect', () => settle(null))
     } else {
       socket = tcpConnect({ host, port })
       socket.once('connect', () => settle(null))
     }
-    scope.adopt(socket)
-    skipContinue(socket, () => progress.continues++)
+    step.scope.adopt(socket)
+    skipContinue(socket, { skipped: () => progress.continues++, final: (version) => (progress.httpVersion = version) })
     socket.setNoDelay(true)
     socket.once('error', (error) => settle(error))
     if (signal.aborted) abort()

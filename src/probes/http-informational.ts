@@ -18,15 +18,25 @@ import type { Socket } from 'node:net'
 const MAX_BLOCK = 16 * 1024
 /** An informational status line: `HTTP/1.1 1xx` (101 is an upgrade, never asked for: undici refuses it). */
 const INFORMATIONAL = /^HTTP\/1\.[01] (1\d\d)[ \r\n]/
+/** The version of a final status line. */
+const FINAL = /^HTTP\/(1\.[01]) /
+
+/** What {@link skipContinue} tells its caller. */
+export interface InformationalEvents {
+  /** An unrequested `100 Continue` was taken off. */
+  skipped(): void
+  /** The final status line arrived, with this HTTP version (`1.1`, `1.0`). */
+  final(version: string): void
+}
 
 /**
- * Filters unrequested `100 Continue` blocks out of what `socket` emits, calling `onSkipped`
- * for each.
+ * Filters unrequested `100 Continue` blocks out of what `socket` emits, and tells of each,
+ * and of the HTTP version of the final response.
  *
  * @example
- * skipContinue(socket, () => observed.informational.push(100))
+ * skipContinue(socket, { skipped: () => continues++, final: (version) => (httpVersion = version) })
  */
-export function skipContinue(socket: Socket, onSkipped: () => void): void {
+export function skipContinue(socket: Socket, events: InformationalEvents): void {
   let held: Buffer | undefined = Buffer.alloc(0)
   const push = socket.push
   socket.push = function continueFilter(this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
@@ -54,11 +64,13 @@ export function skipContinue(socket: Socket, onSkipped: () => void): void {
         return true
       }
       // a 100 is taken off; a 102 or 103 goes on to undici, which skips them, and the next block is read
-      if (status === '100') onSkipped()
+      if (status === '100') events.skipped()
       else push.call(this, buffer.subarray(0, end))
       buffer = buffer.subarray(end)
     }
     held = undefined
+    const version = FINAL.exec(buffer.toString('latin1', 0, 9))?.[1]
+    if (version) events.final(version)
     return buffer.length > 0 ? push.call(this, buffer) : true
   }
 }

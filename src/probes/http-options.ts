@@ -7,8 +7,8 @@
  */
 import { isIP } from 'node:net'
 import { TargetError } from '../core/errors.ts'
-import type { ProbeOptions } from '../core/probe.ts'
-import { checkBytes, checkCa, checkOptions, describeValue } from '../core/probe.ts'
+import type { ProbeOptions } from '../core/result.ts'
+import { checkBytes, checkCa, checkOptions, describeValue } from '../core/validate.ts'
 import { registerNamedSecret, registerSecret } from '../core/redact.ts'
 import { isHostname, parseUrl } from '../core/targets.ts'
 

@@ -14,28 +14,14 @@ import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { once } from '../core/drivers.ts'
 import { matches, matchPartial } from '../core/match.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  checkDuration,
-  type Deadline,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  errorCode,
-  errorMessage,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
-import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { noConnection, noTlsHandshake, ProbeFailure, runExchange, type Step } from '../core/exchange.ts'
+import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import { isSecretName, MASK, redact, registerUrlSecrets } from '../core/redact.ts'
+import type { ProbeError, ProbeResult } from '../core/result.ts'
 import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
-import { cutList, excerpt, formatBytes, peerText } from '../core/text.ts'
-import { createDispatcher, type HttpProgress } from './http-dispatcher.ts'
+import { cutList, excerpt, formatBytes, formatMs, peerText } from '../core/text.ts'
+import { checkLimits, describeValue } from '../core/validate.ts'
+import { createDispatcher, currentPhase, enterPhase, type HttpProgress } from './http-dispatcher.ts'
 import { type CheckedRequest, checkExpectations, checkRequest, describeStatus, type Expectations, type HttpProbeOptions } from './http-options.ts'
 
 export type { HttpProbeOptions, HttpTlsOptions, StatusClass, StatusExpectation } from './http-options.ts'
@@ -66,6 +52,8 @@ export interface HttpObserved {
   bodyTruncated: boolean
   /** False when the probe stopped reading the body: more than `maxReceivedBytes` came (the check fails with `ETOOLARGE`). */
   bodyComplete: boolean
+  /** HTTP version of the final response (`1.1`, `1.0`), when known. */
+  httpVersion?: string
   /** Time to establish the connection (TCP + TLS) of the last request, when known. */
   connectMs?: number
   /** Unrequested `100 Continue` responses the server sent before its response (skipped, as RFC 9110 §15.2 asks). */
@@ -90,48 +78,35 @@ export async function probeHttp(
 ): Promise<ProbeResult<HttpObserved>> {
   const url = parseUrl(target, ['http:', 'https:'], 'an http(s) URL')
   const request = checkRequest(url, options)
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const limits = checkLimits(options)
   const expectations = checkExpectations(options)
-
+  const where = hostPort(url, url.protocol === 'https:' ? 443 : 80)
   const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', excerpt: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true, continues: 0 }
   const response: Response = { headers: {}, body: '' }
-  const progress: HttpProgress = { phase: 'connecting', direct: false, bytes: 0, continues: 0 }
+  const progress: HttpProgress = { direct: false, bytes: 0, continues: 0 }
   const undici = await loadUndici()
+  let dispatcher: Dispatcher | undefined
   // the body has its own budget (readBody), which says more; the sockets' allows for headers,
   // framing and what undici has buffered ahead of the body's reader
-  const scope = openScope(request.maxReceivedBytes + 1024 * 1024)
-  const deadline = startDeadline(timeoutMs, signal)
-  let dispatcher: Dispatcher
-  try {
-    dispatcher = createDispatcher(undici, request, url, timeoutMs, progress, deadline.signal, scope)
-  } catch (error) {
-    deadline.clear()
-    throw error
-  }
-  let error: ProbeError | undefined
-  try {
-    await scope.run(() => Promise.race([exchange(undici, dispatcher, url, request, observed, response, progress, deadline), deadline.aborted]))
-  } catch (caught) {
+  const receiveBudget = request.maxReceivedBytes + 1024 * 1024
+  return runExchange({ where, target: displayUrl(url), limits, receiveBudget, observed, signal }, {
+    exchange: async (step) => {
+      dispatcher = createDispatcher(undici, request, url, limits.timeoutMs, progress, step)
+      await exchange(undici, dispatcher, url, request, observed, response, progress, step)
+    },
+    timeout: (step) => describeTimeout(where, progress, step),
     // an argument undici refuses is bad input (probeResult throws it), but not on a hop the server chose
-    error =
+    describe: (caught, step) =>
       observed.redirects.length > 0 && isInvalidArgument(caught)
         ? { code: 'EBADREDIRECT', message: `the redirect to ${observed.redirects.at(-1)} cannot be followed: ${errorMessage(caught)}`, hint: 'fix the Location header the server sends' }
-        : describeHttpError(caught, url, progress, deadline, scope)
-  } finally {
-    deadline.clear()
-    dispatcher.destroy().catch(() => {})
-    scope.close()
-  }
-  const latencyMs = deadline.elapsed()
-  observed.connectMs = progress.connectMs
-  observed.continues = progress.continues
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => [...checkResponse(observed, response, expectations), ...latencyFailure(latencyMs, maxLatencyMs)],
+        : describeHttpError(caught, url, where, progress, step),
+    close: () => {
+      observed.connectMs = progress.connectMs
+      observed.continues = progress.continues
+      if (progress.httpVersion) observed.httpVersion = progress.httpVersion
+      dispatcher?.destroy().catch(() => {})
+    },
+    failures: () => checkResponse(observed, response, expectations),
     summary: () => `HTTP ${observed.status} ${observed.statusText ?? ''}`.trim(),
   })
 }
@@ -150,7 +125,7 @@ async function exchange(
   observed: HttpObserved,
   kept: Response,
   progress: HttpProgress,
-  deadline: Deadline,
+  step: Step,
 ): Promise<void> {
   let url = start
   let { method, body } = request
@@ -161,10 +136,10 @@ async function exchange(
     plain.username = ''
     plain.password = ''
     // pipelining 0: every hop opens its own connection (our connector marks its phases)
-    progress.phase = 'connecting'
-    const response = await undici.request(plain, { dispatcher, method: method as Dispatcher.HttpMethod, headers, body, signal: deadline.signal })
+    enterPhase(step, 'connecting')
+    const response = await undici.request(plain, { dispatcher, method: method as Dispatcher.HttpMethod, headers, body, signal: step.deadline.signal })
     progress.status = response.statusCode
-    progress.phase = 'reading body'
+    enterPhase(step, 'reading body')
     const location = response.headers.location
     if (REDIRECT_STATUSES.has(response.statusCode) && typeof location === 'string' && request.maxRedirects > 0) {
       await response.body.dump({ limit: 64 * 1024 })
@@ -180,7 +155,7 @@ async function exchange(
       if (next.origin !== url.origin) for (const name of Object.keys(headers)) if (CROSS_ORIGIN_DROPPED.has(name) || isSecretName(name)) delete headers[name]
       const key = `${method} ${next.href}`
       if (visited.has(key)) {
-        throw new HttpFlowError('EREDIRECTLOOP', `redirect loop: ${cutList([observed.url, ...observed.redirects], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
+        throw httpFailure('EREDIRECTLOOP', `redirect loop: ${cutList([observed.url, ...observed.redirects], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
           'the server redirects back to a URL already visited: check its redirect rules (http↔https, trailing slash, host name)')
       }
       visited.add(key)
@@ -201,17 +176,17 @@ async function exchange(
 
 function resolveRedirect(from: URL, location: string, followed: string[], maxRedirects: number): URL {
   if (followed.length >= maxRedirects) {
-    throw new HttpFlowError('ETOOMANYREDIRECTS', `more than ${maxRedirects} redirects: ${cutList([displayUrl(from), ...followed], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
+    throw httpFailure('ETOOMANYREDIRECTS', `more than ${maxRedirects} redirects: ${cutList([displayUrl(from), ...followed], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
       'the chain of redirects does not end: check the redirect rules, or raise followRedirects if the chain is expected')
   }
   let next: URL
   try {
     next = new URL(location, from)
   } catch {
-    throw new HttpFlowError('EBADREDIRECT', `redirected to an invalid Location ${describeValue(location)}`, 'fix the Location header the server sends')
+    throw httpFailure('EBADREDIRECT', `redirected to an invalid Location ${describeValue(location)}`, 'fix the Location header the server sends')
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-    throw new HttpFlowError('EREDIRECTSCHEME', `redirected to ${peerText(next.href, 200)}, which is not http(s)`, 'the server redirects to another protocol: point the check at the final http(s) URL')
+    throw httpFailure('EREDIRECTSCHEME', `redirected to ${peerText(next.href, 200)}, which is not http(s)`, 'the server redirects to another protocol: point the check at the final http(s) URL')
   }
   registerUrlSecrets(next.href)
   return next
@@ -236,7 +211,7 @@ async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, r
       observed.bodyComplete = false
       observed.bodyBytes = progress.bytes
       body.destroy()
-      throw new HttpFlowError(
+      throw httpFailure(
         'ETOOLARGE',
         `the body is larger than ${formatBytes(request.maxReceivedBytes)} (status ${observed.status}): the check stopped reading`,
         'a health endpoint answers in a few bytes: is this the URL you meant? If the body really is that large, raise maxReceivedBytes',
@@ -300,20 +275,13 @@ function redactHeaders(headers: Record<string, string>): Record<string, string> 
   return shown
 }
 
-class HttpFlowError extends Error {
-  constructor(readonly code: string, message: string, readonly hint: string) {
-    super(message)
-  }
+/** A failure of the HTTP flow itself (redirects, body size), raised to the kernel as it is. */
+function httpFailure(code: string, message: string, hint: string): ProbeFailure {
+  return new ProbeFailure({ code, message, hint })
 }
 
-function describeHttpError(error: unknown, url: URL, progress: HttpProgress, deadline: Deadline, scope: ProbeScope): ProbeError {
-  const where = hostPort(url, url.protocol === 'https:' ? 443 : 80)
-  if (error instanceof HttpFlowError) return { code: error.code, message: error.message, hint: error.hint }
-  const flooded = budgetExceeded(scope, where, progress.phase)
-  if (flooded) return flooded
-  if (deadline.timedOut()) return describeTimeout(where, progress, deadline.timeoutMs)
-  const aborted = abortedError(deadline)
-  if (aborted) return { ...aborted, message: `${aborted.message} (while ${progress.phase})` }
+function describeHttpError(error: unknown, url: URL, where: string, progress: HttpProgress, step: Step): ProbeError {
+  const phase = currentPhase(step)
   const code = errorCode(error)
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') {
     return {
@@ -326,7 +294,7 @@ function describeHttpError(error: unknown, url: URL, progress: HttpProgress, dea
     return { code, message: `the body length does not match Content-Length (${progress.bytes} bytes received)`, hint: 'the server or a proxy truncates responses, or sends a wrong Content-Length' }
   }
   // before the first byte through a proxy, a network failure is the proxy's
-  const viaProxy = progress.proxy !== undefined && !progress.direct && progress.phase !== 'reading body'
+  const viaProxy = progress.proxy !== undefined && !progress.direct && phase !== 'reading body'
   if (viaProxy && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code)) {
     const described = describeNetworkError(error, `the proxy ${progress.proxy}`)
     return { ...described, message: `${described.message} (for ${where})`, hint: 'check the proxy: its address (the proxy option, HTTPS_PROXY / HTTP_PROXY), that it runs, and that it may reach the target' }
@@ -336,27 +304,32 @@ function describeHttpError(error: unknown, url: URL, progress: HttpProgress, dea
     return { code: 'EPROXY', message: `the proxy ${progress.proxy} refused to connect to ${where} (HTTP ${status})`, hint: status === '407' ? 'the proxy wants credentials: put them in the proxy URL' : 'the proxy does not allow this destination: check its rules' }
   }
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED') {
-    const when = progress.phase === 'reading body'
+    const when = phase === 'reading body'
       ? `in the middle of the body (status ${progress.status}, ${progress.bytes} bytes received)`
-      : progress.phase === 'waiting for headers' ? 'before sending a response' : progress.phase === 'TLS handshake' ? 'during the TLS handshake' : 'while connecting'
-    return { code: code === 'ECONNRESET' ? code : 'ECONNCLOSED', message: `${where} closed the connection ${when}`, hint: 'the server crashed, was restarted, or a proxy or load balancer cut the connection: check its logs' }
+      : phase === 'waiting for headers' ? 'before sending a response' : phase === 'TLS handshake' ? 'during the TLS handshake' : 'while connecting'
+    // a TLS port asked in plain text hangs up at once, before any response
+    const plainToTls = url.protocol === 'http:' && phase === 'waiting for headers'
+    return {
+      code: code === 'ECONNRESET' ? code : 'ECONNCLOSED',
+      message: `${where} closed the connection ${when}`,
+      hint: plainToTls
+        ? 'the server hung up without a response: if this port speaks TLS, use https://; else it crashed, was restarted, or a proxy cut the connection (check its logs)'
+        : 'the server crashed, was restarted, or a proxy or load balancer cut the connection: check its logs',
+    }
   }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return describeTimeout(where, { ...progress, phase: 'connecting' }, deadline.timeoutMs)
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return describeTimeout(where, progress, { timeoutMs: step.timeoutMs, label: 'connecting' })
   return describeNetworkError(error, where)
 }
 
-function describeTimeout(where: string, progress: HttpProgress, timeoutMs: number): ProbeError {
-  const limit = formatMs(timeoutMs)
-  if (progress.proxy !== undefined && !progress.direct && progress.phase !== 'reading body') {
+function describeTimeout(where: string, progress: HttpProgress, step: Pick<Step, 'timeoutMs' | 'label'>): ProbeError {
+  const limit = formatMs(step.timeoutMs)
+  const phase = currentPhase(step)
+  if (progress.proxy !== undefined && !progress.direct && phase !== 'reading body') {
     return { code: 'ETIMEDOUT', message: `no response from ${where} through the proxy ${progress.proxy} within ${limit}`, hint: 'the proxy or the target did not answer: check that the proxy runs and may reach the target' }
   }
-  if (progress.phase === 'connecting') {
-    return { code: 'ETIMEDOUT', message: `no connection to ${where} within ${limit}`, hint: 'the host does not answer: it is down, the IP is wrong, or a firewall drops the packets' }
-  }
-  if (progress.phase === 'TLS handshake') {
-    return { code: 'ETIMEDOUT', message: `connected to ${where}, but the TLS handshake did not complete within ${limit}`, hint: 'the port accepts connections but does not speak TLS (try http://), or the server is stuck' }
-  }
-  if (progress.phase === 'waiting for headers') {
+  if (phase === 'connecting') return noConnection(where, step.timeoutMs)
+  if (phase === 'TLS handshake') return noTlsHandshake(where, step.timeoutMs)
+  if (phase === 'waiting for headers') {
     const connected = progress.connectMs === undefined ? '' : `connected in ${formatMs(progress.connectMs)}, but `
     return { code: 'ETIMEDOUT', message: `${connected}no response from ${where} within ${limit}`, hint: 'the server accepted the connection but did not answer: is the application hung, overloaded or waiting on a dependency?' }
   }

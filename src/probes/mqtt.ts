@@ -7,27 +7,13 @@
 import { randomBytes } from 'node:crypto'
 import type { MqttClient } from 'mqtt'
 import { importDriver, once } from '../core/drivers.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  checkBytes,
-  checkDuration,
-  checkOptions,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  errorCode,
-  errorMessage,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeOptions,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
-import { openScope } from '../core/probe-scope.ts'
+import { runExchange } from '../core/exchange.ts'
+import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import { redact } from '../core/redact.ts'
-import { displayUrl, formatHostPort, parseUrl } from '../core/targets.ts'
+import type { ProbeError, ProbeOptions, ProbeResult } from '../core/result.ts'
+import { displayUrl, endpoint, parseUrl } from '../core/targets.ts'
+import { formatMs } from '../core/text.ts'
+import { checkLimits, checkOptions } from '../core/validate.ts'
 import type { BrokerObserved } from './broker.ts'
 
 const loadMqtt = once(() => import('mqtt'))
@@ -39,58 +25,35 @@ const loadMqtt = once(() => import('mqtt'))
  * const result = await probeMqtt('mqtts://device:secret@broker:8883')
  */
 export async function probeMqtt(target: string, options: ProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const url = parseUrl(target, ['mqtt:', 'mqtts:'], 'an mqtt:// or mqtts:// URL')
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  const port = Number(url.port) || (url.protocol === 'mqtts:' ? 8883 : 1883)
-  const where = formatHostPort({ host, port })
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
+  const { host, port, where } = endpoint(url, url.protocol === 'mqtts:' ? 8883 : 1883)
   const observed: BrokerObserved = { protocol: 'mqtt', host, port }
-
   const mqtt = await importDriver(loadMqtt, 'mqtt', `${url.protocol}//`)
-  const deadline = startDeadline(timeoutMs, signal)
   let client: MqttClient | undefined
-  let error: ProbeError | undefined
-  try {
-    await Promise.race([
-      new Promise<void>((resolve, reject) => {
-        client = scope.run(() => mqtt.connect(target, {
-          connectTimeout: timeoutMs + 1000,
-          reconnectPeriod: 0,
-          clean: true,
-          clientId: `prodcheck-${randomBytes(6).toString('hex')}`,
-        }))
-        client.once('connect', () => resolve())
-        client.once('error', reject)
-        client.once('close', () => reject(Object.assign(new Error('the broker closed the connection before CONNACK'), { code: 'ECONNCLOSED' })))
-      }),
-      deadline.aborted,
-    ])
-    observed.server = `MQTT ${client?.options.protocolVersion === 5 ? '5' : '3.1.1'}`
-  } catch (caught) {
-    error =
-      budgetExceeded(scope, where, 'waiting for CONNACK') ??
-      abortedError(deadline) ??
-      (deadline.timedOut()
-        ? { code: 'ETIMEDOUT', message: `no CONNACK from ${where} within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not answer MQTT (mqtts:// for TLS ports?), or the broker is overloaded' }
-        : describeMqttError(caught, where))
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = deadline.elapsed()
-  if (client) {
-    client.on('error', () => {})
-    client.end(true)
-  }
-  scope.close()
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
+    first: ['handshake', 'waiting for CONNACK'],
+    exchange: async (step) => {
+      await step.race(
+        new Promise<void>((resolve, reject) => {
+          client = mqtt.connect(target, { connectTimeout: limits.timeoutMs + 1000, reconnectPeriod: 0, clean: true, clientId: `prodcheck-${randomBytes(6).toString('hex')}` })
+          client.once('connect', () => resolve())
+          client.once('error', reject)
+          client.once('close', () => reject(Object.assign(new Error('the broker closed the connection before CONNACK'), { code: 'ECONNCLOSED' })))
+        }),
+      )
+      observed.server = `MQTT ${client?.options.protocolVersion === 5 ? '5' : '3.1.1'}`
+    },
+    timeout: () => ({
+      code: 'ETIMEDOUT',
+      message: `no CONNACK from ${where} within ${formatMs(limits.timeoutMs)}`,
+      hint: 'the port accepts connections but does not answer MQTT (mqtts:// for TLS ports?), or the broker is overloaded',
+    }),
+    describe: (caught) => describeMqttError(caught, where),
+    close: () => {
+      client?.on('error', () => {})
+      client?.end(true)
+    },
     summary: () => `MQTT broker at ${where} accepted the connection`,
   })
 }

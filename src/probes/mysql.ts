@@ -11,33 +11,17 @@
  */
 import type { Connection } from 'mysql2'
 import { importDriver, once } from '../core/drivers.ts'
+import { closeGracefully, within } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  cancelBudget,
-  checkBytes,
-  closeGracefully,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  errorCode,
-  errorMessage,
-  checkDuration,
-  checkOptions,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-  within,
-} from '../core/probe.ts'
-import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { runExchange, timeoutError } from '../core/exchange.ts'
+import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
+import type { ProbeScope } from '../core/probe-scope.ts'
 import { redact } from '../core/redact.ts'
+import type { ProbeError, ProbeResult } from '../core/result.ts'
 import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
+import { checkLimits, checkOptions, describeValue } from '../core/validate.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
-import { checkQuery, firstRows } from './query.ts'
+import { checkQuery, firstRows, querySummary, SLOW_QUERY_HINT, settleQuery } from './query.ts'
 
 const loadMysql = once(() => import('mysql2'))
 
@@ -61,66 +45,47 @@ const ERROR_HINTS: Record<string, string> = {
  * const result = await probeMysql('mysql://app:secret@db:3306/app', { query: 'select 1' })
  */
 export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const url = parseUrl(dsn, ['mysql:', 'mariadb:'], 'a mysql:// or mariadb:// DSN')
   const query = checkQuery(options.query)
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const where = hostPort(url, 3306)
-  const scheme = `${url.protocol}//`
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: DatabaseObserved = { engine: 'mysql' }
   const uri = `mysql:${dsn.slice(url.protocol.length)}`
-
-  const mysql = await importDriver(loadMysql, 'mysql2', scheme)
+  const mysql = await importDriver(loadMysql, 'mysql2', `${url.protocol}//`)
   checkSsl(url)
-  const connection = createConnection(mysql, uri, timeoutMs, scope)
-  const deadline = startDeadline(timeoutMs, signal)
-  let phase = 'connecting'
-  let error: ProbeError | undefined
-  try {
-    const conn = connection
-    conn.on('error', () => {}) // a reset after the deadline must not crash the worker
-    await Promise.race([new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))), deadline.aborted])
-    observed.serverVersion = (conn as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion
-    if (query) {
-      phase = 'running the query'
-      const rows = await Promise.race([
-        new Promise<unknown>((resolve, reject) => conn.query(query, (err, result) => (err ? reject(err) : resolve(result)))),
-        deadline.aborted,
-      ])
+  let connection: Connection | undefined
+  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
+    exchange: async (step) => {
+      const conn = createConnection(mysql, uri, limits.timeoutMs, step.scope)
+      connection = conn
+      conn.on('error', () => {}) // a reset after the deadline must not crash the worker
+      await step.race(new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))))
+      observed.serverVersion = (conn as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion
+      if (!query) return
+      step.enter('query', 'running the query')
+      const rows = await step.race(new Promise<unknown>((resolve, reject) => conn.query(query, (err, result) => (err ? reject(err) : resolve(result)))))
       if (Array.isArray(rows)) {
         observed.rows = firstRows(rows)
         observed.rowCount = rows.length
       } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
-    }
-  } catch (caught) {
-    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describeMysqlError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = deadline.elapsed()
-  if (error && phase === 'running the query' && deadline.signal.aborted) {
+    },
+    timeout: (step) =>
+      timeoutError(where, step, step.phase === 'query' ? SLOW_QUERY_HINT : 'the server did not complete the handshake: is it overloaded, is this really MySQL/MariaDB, or does a firewall drop the packets?'),
+    describe: (caught) => describeMysqlError(caught, where),
     // the server goes on running the query after we give up, unless told to stop
-    observed.cancelled = await killQuery(mysql, uri, connection.threadId, scope, cancelBudget(timeoutMs))
-    if (!observed.cancelled) error = { ...error, hint: `${error.hint ?? ''}; the query may still run on the server: KILL QUERY did not succeed within ${formatMs(cancelBudget(timeoutMs))}`.replace(/^; /, '') }
-  }
-  // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
-  const destroy = (): void => {
-    connection.destroy()
-    ;(connection as unknown as { stream?: { destroy(): void } }).stream?.destroy()
-  }
-  if (error) destroy()
-  else await closeGracefully(() => new Promise<void>((resolve) => connection.end(() => resolve())), destroy)
-  scope.close()
-
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs),
-    summary: () => `${/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL'} ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
+    settle: (error, step) => settleQuery(error, step, observed, (budgetMs) => killQuery(mysql, uri, connection?.threadId ?? null, step.scope, budgetMs), 'KILL QUERY did not succeed'),
+    close: async (failed) => {
+      const conn = connection
+      if (!conn) return
+      // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
+      const destroy = (): void => {
+        conn.destroy()
+        ;(conn as unknown as { stream?: { destroy(): void } }).stream?.destroy()
+      }
+      if (failed) destroy()
+      else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), destroy)
+    },
+    summary: () => querySummary(/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL', observed.serverVersion, query),
   })
 }
 
@@ -168,16 +133,7 @@ async function killQuery(mysql: typeof import('mysql2'), uri: string, threadId: 
   return killed
 }
 
-function describeMysqlError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
-  if (timedOutAfter !== undefined) {
-    return {
-      code: 'ETIMEDOUT',
-      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
-      hint: phase === 'connecting'
-        ? 'the server did not complete the handshake: is it overloaded, is this really MySQL/MariaDB, or does a firewall drop the packets?'
-        : 'the query did not finish in time: check locks and load on the server, or make the query cheaper',
-    }
-  }
+function describeMysqlError(error: unknown, where: string): ProbeError {
   const code = errorCode(error)
   const hint = ERROR_HINTS[code]
   if (hint || /^ER_/.test(code)) {

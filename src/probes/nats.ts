@@ -6,28 +6,15 @@
  */
 import { connect } from 'node:net'
 import { importDriver, once } from '../core/drivers.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  checkBytes,
-  checkDuration,
-  checkOptions,
-  closeGracefully,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  errorCode,
-  errorMessage,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeOptions,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
-import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { closeGracefully } from '../core/deadline.ts'
+import { runExchange } from '../core/exchange.ts'
+import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
+import type { ProbeScope } from '../core/probe-scope.ts'
 import { redact } from '../core/redact.ts'
-import { displayUrl, formatHostPort, parseUrl } from '../core/targets.ts'
+import type { ProbeError, ProbeOptions, ProbeResult } from '../core/result.ts'
+import { displayUrl, endpoint, parseUrl } from '../core/targets.ts'
+import { formatMs } from '../core/text.ts'
+import { checkLimits, checkOptions } from '../core/validate.ts'
 import type { BrokerObserved } from './broker.ts'
 
 const loadNats = once(() => import('nats'))
@@ -48,66 +35,48 @@ interface NatsConnection {
  * const result = await probeNats('nats://app:secret@nats.internal:4222')
  */
 export async function probeNats(target: string, options: ProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const url = parseUrl(target, ['nats:', 'tls:'], 'a nats:// or tls:// URL')
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  const port = Number(url.port) || 4222
-  const where = formatHostPort({ host, port })
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
+  const { host, port, where } = endpoint(url, 4222)
   const observed: BrokerObserved = { protocol: 'nats', host, port }
   const user = decodeURIComponent(url.username)
   const pass = decodeURIComponent(url.password)
   const credentials = user && pass ? { user, pass } : user ? { token: user } : {}
-
   const nats = await importDriver(loadNats, 'nats', `${url.protocol}//`)
-  const deadline = startDeadline(timeoutMs, signal)
   let connection: NatsConnection | undefined
-  let error: ProbeError | undefined
-  let opening: Promise<NatsConnection> | undefined
-  try {
-    // nats.js waits for the server's INFO with no timeout of its own, and leaks the socket of a
-    // server that accepts and stays silent: see that INFO comes, on a socket of ours, first
-    const info = await Promise.race([readInfo(host, port, deadline.signal, scope), deadline.aborted])
-    if (info.version) observed.server = `nats-server ${info.version}`
-    opening = scope.run(() => nats.connect({
-      servers: `${url.protocol === 'tls:' ? 'tls' : 'nats'}://${where}`,
-      ...credentials,
-      ...(url.protocol === 'tls:' && { tls: {} }),
-      // nats.js closes its socket when its own timer fires: let it fire with our deadline
-      timeout: Math.max(1, Math.ceil(timeoutMs - deadline.elapsed())),
-      reconnect: false,
-      maxReconnectAttempts: 0,
-      name: 'prodcheck',
-    }) as Promise<NatsConnection>)
-    connection = await Promise.race([opening, deadline.aborted])
-    const { server_name, version } = connection.info ?? {}
-    observed.server = version ? `nats-server ${version}` : (server_name ?? observed.server)
-  } catch (caught) {
-    opening?.then((late) => late.close().catch(() => {}), () => {})
-    error =
-      budgetExceeded(scope, where, 'waiting for the NATS handshake') ??
-      abortedError(deadline) ??
-      (deadline.timedOut()
-        ? { code: 'ETIMEDOUT', message: `no NATS handshake with ${where} within ${formatMs(timeoutMs)}`, hint: 'the port accepts connections but does not answer NATS, or the server is overloaded' }
-        : describeNatsError(caught, where))
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = deadline.elapsed()
-  if (connection) {
-    const open = connection
-    await closeGracefully(() => open.close(), () => {})
-  }
-  // nats.js keeps reading a peer that floods it, whatever its timers say: the scope ends that
-  scope.close()
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
+    first: ['handshake', 'waiting for the NATS handshake'],
+    exchange: async (step) => {
+      // nats.js waits for the server's INFO with no timeout of its own, and leaks the socket of a
+      // server that accepts and stays silent: see that INFO comes, on a socket of ours, first
+      const info = await step.race(readInfo(host, port, step.deadline.signal, step.scope))
+      if (info.version) observed.server = `nats-server ${info.version}`
+      const opening = nats.connect({
+        servers: `${url.protocol === 'tls:' ? 'tls' : 'nats'}://${where}`,
+        ...credentials,
+        ...(url.protocol === 'tls:' && { tls: {} }),
+        // nats.js closes its socket when its own timer fires: let it fire with our deadline
+        timeout: Math.max(1, Math.ceil(limits.timeoutMs - step.deadline.elapsed())),
+        reconnect: false,
+        maxReconnectAttempts: 0,
+        name: 'prodcheck',
+      }) as Promise<NatsConnection>
+      step.deadline.aborted.catch(() => opening.then((late) => late.close().catch(() => {}), () => {}))
+      connection = await step.race(opening)
+      const { server_name, version } = connection.info ?? {}
+      observed.server = version ? `nats-server ${version}` : (server_name ?? observed.server)
+    },
+    timeout: () => ({
+      code: 'ETIMEDOUT',
+      message: `no NATS handshake with ${where} within ${formatMs(limits.timeoutMs)}`,
+      hint: 'the port accepts connections but does not answer NATS, or the server is overloaded',
+    }),
+    describe: (caught) => describeNatsError(caught, where),
+    // nats.js keeps reading a peer that floods it, whatever its timers say: the scope ends that
+    close: async () => {
+      const open = connection
+      if (open) await closeGracefully(() => open.close(), () => {})
+    },
     summary: () => `${observed.server ?? 'NATS server'} at ${where} accepted the connection`,
   })
 }

@@ -17,25 +17,14 @@ import { platform } from 'node:os'
 import { delimiter, join } from 'node:path'
 import type { PingConfig } from 'ping'
 import { once } from '../core/drivers.ts'
-import { SetupError, TargetError } from '../core/errors.ts'
-import {
-  abortedError,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  checkDuration,
-  checkOptions,
-  errorMessage,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeOptions,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
+import { SetupError } from '../core/errors.ts'
+import { ProbeFailure, runExchange } from '../core/exchange.ts'
+import { describeNetworkError, errorMessage } from '../core/network-errors.ts'
+import { latencyFailure, type ProbeError, type ProbeOptions, type ProbeResult } from '../core/result.ts'
 import { redact } from '../core/redact.ts'
 import { parseHost } from '../core/targets.ts'
+import { formatMs } from '../core/text.ts'
+import { checkInteger, checkLimits, checkOptions } from '../core/validate.ts'
 
 /** Options of {@link probePing}. `maxLatencyMs` applies to the average round trip. */
 export interface PingProbeOptions extends ProbeOptions {
@@ -93,42 +82,32 @@ export function pingSchedule(count: number, timeoutMs: number): { intervalSecond
  * console.log(result.ok, result.observed.avgMs, result.observed.packetLossPercent)
  */
 export async function probePing(target: string, options: PingProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<PingObserved>> {
-  checkOptions(options)
+  const { maxLatencyMs, ...limits } = checkLimits(checkOptions(options))
   const host = parseHost(target)
-  const count = options.count ?? 3
-  if (!Number.isInteger(count) || count < 1 || count > 100) throw new TargetError(`count must be a whole number from 1 to 100, got ${describeValue(count)}`)
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
+  const count = checkInteger('count', options.count, 1, 100) ?? 3
   const binary = await findBinary('ping')
   if (!binary) throw new SetupError('the ping binary is not installed (Debian: apt-get install iputils-ping)')
-
   const observed: PingObserved = { host, sent: 0, received: 0, packetLossPercent: 100, times: [] }
-  const deadline = startDeadline(timeoutMs, signal)
-  let error: ProbeError | undefined
-  try {
-    const { address } = await Promise.race([lookup(host), deadline.aborted])
-    observed.address = address
-    const { intervalSeconds, waitSeconds } = pingSchedule(count, timeoutMs - deadline.elapsed())
-    const output = await runPing(binary, address, { numeric: true, min_reply: count, timeout: waitSeconds, extra: ['-i', String(intervalSeconds)] }, deadline.signal)
-    Object.assign(observed, parseOutput(output))
-    if (observed.received === 0) error = noReply(host, observed, output, count)
-  } catch (caught) {
-    error = abortedError(deadline) ?? (deadline.timedOut()
-      ? { code: 'ETIMEDOUT', message: `no answer from ${host} within ${formatMs(timeoutMs)}`, hint: 'the name did not resolve in time, or the host does not answer ICMP' }
-      : (caught as { syscall?: string })?.syscall?.startsWith('spawn')
+  return runExchange({ where: host, limits, observed, signal }, {
+    // the latency budget is the average round trip's, judged below with its own words
+    first: ['dns', 'resolving the name'],
+    exchange: async (step) => {
+      const { address } = await step.race(lookup(host))
+      observed.address = address
+      step.enter('echo', 'waiting for echo replies')
+      const { intervalSeconds, waitSeconds } = pingSchedule(count, limits.timeoutMs - step.deadline.elapsed())
+      const output = await runPing(binary, address, { numeric: true, min_reply: count, timeout: waitSeconds, extra: ['-i', String(intervalSeconds)] }, step.deadline.signal)
+      Object.assign(observed, parseOutput(output))
+      if (observed.received === 0) throw new ProbeFailure(noReply(host, observed, output, count))
+    },
+    timeout: () => ({ code: 'ETIMEDOUT', message: `no answer from ${host} within ${formatMs(limits.timeoutMs)}`, hint: 'the name did not resolve in time, or the host does not answer ICMP' }),
+    describe: (caught) =>
+      (caught as { syscall?: string })?.syscall?.startsWith('spawn')
         ? { code: 'EPINGFAILED', message: `the ping binary could not be started (${errorMessage(caught)})`, hint: 'check that `ping` is executable by this user (iputils-ping, CAP_NET_RAW)' }
-        : describeNetworkError(caught, host))
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = observed.avgMs ?? deadline.elapsed()
-  return probeResult({
-    target: host,
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`),
-    summary: () => `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(latencyMs)}`,
+        : describeNetworkError(caught, host),
+    latency: (elapsed) => observed.avgMs ?? elapsed,
+    failures: (latencyMs) => latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`),
+    summary: () => `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(observed.avgMs ?? 0)}`,
   })
 }
 

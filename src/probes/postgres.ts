@@ -12,38 +12,22 @@
 import { Socket } from 'node:net'
 import type { Client, QueryResult } from 'pg'
 import { once } from '../core/drivers.ts'
+import { closeGracefully, within } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  cancelBudget,
-  checkBytes,
-  closeGracefully,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  errorCode,
-  errorMessage,
-  checkDuration,
-  checkOptions,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-  within,
-} from '../core/probe.ts'
-import { openScope, type ProbeScope } from '../core/probe-scope.ts'
+import { runExchange, timeoutError } from '../core/exchange.ts'
+import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
+import type { ProbeScope } from '../core/probe-scope.ts'
 import { redact } from '../core/redact.ts'
+import type { ProbeError, ProbeResult } from '../core/result.ts'
 import { displayUrl, formatHostPort, isHostname, parseUrl } from '../core/targets.ts'
+import { checkLimits, checkOneOf, checkOptions, describeValue } from '../core/validate.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
-import { checkQuery, firstRows } from './query.ts'
+import { checkQuery, firstRows, querySummary, SLOW_QUERY_HINT, settleQuery } from './query.ts'
 
 const loadPg = once(() => import('pg'))
 
 /** The sslmode values libpq (and pg) know. */
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
+const SSL_MODES: string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
 
 const SQLSTATE_HINTS: Record<string, string> = {
   '28P01': 'the password is wrong: check the DSN, or the secret it is built from',
@@ -62,65 +46,49 @@ const SQLSTATE_HINTS: Record<string, string> = {
  * const result = await probePostgres('postgres://app:secret@db:5432/app?sslmode=require', { query: 'select 1' })
  */
 export async function probePostgres(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const url = parseUrl(dsn, ['postgres:', 'postgresql:'], 'a postgres:// DSN')
-  const sslmode = url.searchParams.get('sslmode')
-  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
-    throw new TargetError(`sslmode=${describeValue(sslmode)} is not an sslmode: use one of ${SSL_MODES.join(', ')}`)
-  }
+  checkOneOf('sslmode', url.searchParams.get('sslmode') ?? undefined, SSL_MODES)
   const query = checkQuery(options.query)
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: DatabaseObserved = { engine: 'postgres' }
-
   const { default: pg } = await loadPg()
-  const client = createClient(pg.Client, dsn, scope)
-  const where = `${client.host?.startsWith('/') ? client.host : formatHostPort({ host: client.host || 'localhost', port: client.port || 5432 })}`
-  const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream: Socket } }).connection
-  client.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
-  connection.on('sslconnect', () => scope.adopt(connection.stream))
-  connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
-    if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
-  })
-  const deadline = startDeadline(timeoutMs, signal)
-  let phase = 'connecting'
-  let error: ProbeError | undefined
-  try {
-    await scope.run(() => Promise.race([client.connect(), deadline.aborted]))
-    if (query) {
-      phase = 'running the query'
-      const results: QueryResult | QueryResult[] = await Promise.race([client.query(query), deadline.aborted])
+  let client: Client | undefined
+  let stream: Socket | undefined
+  let where = formatHostPort({ host: url.hostname.replace(/^\[|\]$/g, '') || 'localhost', port: Number(url.port) || 5432 })
+  return runExchange({ where: () => where, target: displayUrl(url), limits, observed, signal }, {
+    exchange: async (step) => {
+      const pgClient = createClient(pg.Client, dsn, step.scope)
+      client = pgClient
+      where = pgClient.host?.startsWith('/') ? pgClient.host : formatHostPort({ host: pgClient.host || 'localhost', port: pgClient.port || 5432 })
+      const connection = (pgClient as unknown as { connection: NodeJS.EventEmitter & { stream: Socket } }).connection
+      stream = connection.stream
+      pgClient.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
+      connection.on('sslconnect', () => step.scope.adopt(connection.stream))
+      connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
+        if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
+      })
+      await step.race(pgClient.connect())
+      if (!query) return
+      step.enter('query', 'running the query')
+      const results: QueryResult | QueryResult[] = await step.race(pgClient.query(query))
       // several statements give one result each: the last is the answer
       const result = Array.isArray(results) ? results.at(-1) : results
       observed.rows = firstRows(result?.rows ?? [])
       observed.rowCount = result?.rowCount ?? result?.rows.length ?? 0
-    }
-  } catch (caught) {
-    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describePostgresError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = deadline.elapsed()
-  const destroy = (): void => {
-    connection.stream.destroy()
-  }
-  if (error && phase === 'running the query' && deadline.signal.aborted) {
+    },
+    timeout: (step) =>
+      timeoutError(where, step, step.phase === 'query' ? SLOW_QUERY_HINT : 'the server did not complete the handshake: is it overloaded, is this really PostgreSQL, or does a firewall drop the packets?'),
+    describe: (caught, step) => describePostgresError(caught, where, step.label),
     // the server goes on running the query after we give up, unless told to stop
-    observed.cancelled = await cancelQuery(client, scope, cancelBudget(timeoutMs))
-    if (!observed.cancelled) error = { ...error, hint: `${error.hint ?? ''}; the query may still run on the server: its cancellation could not be sent within ${formatMs(cancelBudget(timeoutMs))}`.replace(/^; /, '') }
-  }
-  if (error) destroy()
-  else await closeGracefully(() => client.end(), destroy)
-  scope.close()
-
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs),
-    summary: () => `PostgreSQL ${observed.serverVersion ?? ''} ${query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'}`.replace(/ +/g, ' '),
+    settle: (error, step) => settleQuery(error, step, observed, (budgetMs) => (client ? cancelQuery(client, step.scope, budgetMs) : Promise.resolve(false)), 'its cancellation could not be sent'),
+    close: async (failed) => {
+      const destroy = (): void => {
+        stream?.destroy()
+      }
+      if (failed || !client) destroy()
+      else await closeGracefully(() => (client as Client).end(), destroy)
+    },
+    summary: () => querySummary('PostgreSQL', observed.serverVersion, query),
   })
 }
 
@@ -185,16 +153,7 @@ async function cancelQuery(client: Client, scope: ProbeScope, budgetMs: number):
   return written
 }
 
-function describePostgresError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
-  if (timedOutAfter !== undefined) {
-    return {
-      code: 'ETIMEDOUT',
-      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
-      hint: phase === 'connecting'
-        ? 'the server did not complete the handshake: is it overloaded, is this really PostgreSQL, or does a firewall drop the packets?'
-        : 'the query did not finish in time: check locks and load on the server, or make the query cheaper',
-    }
-  }
+function describePostgresError(error: unknown, where: string, phase: string): ProbeError {
   const code = errorCode(error)
   const message = redact(errorMessage(error))
   if (/^[0-9A-Z]{5}$/.test(code)) {

@@ -3,10 +3,14 @@
  *
  * @module
  */
+import { cancelBudget } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
-import { describeValue } from '../core/probe.ts'
+import type { Step } from '../core/exchange.ts'
 import { isSecretName, MASK } from '../core/redact.ts'
-import { MAX_EXCERPT_CHARS, peerText } from '../core/text.ts'
+import type { ProbeError } from '../core/result.ts'
+import { formatMs, MAX_EXCERPT_CHARS, peerText } from '../core/text.ts'
+import { describeValue } from '../core/validate.ts'
+import type { DatabaseObserved } from './database.ts'
 
 /** Rows of a result kept in `observed.rows`. */
 export const MAX_ROWS = 5
@@ -53,4 +57,35 @@ function bounded(value: unknown, depth: number): unknown {
   const kept = entries.slice(0, MAX_ITEMS).map(([key, item]) => [peerText(key, 80), isSecretName(key) && item !== null ? MASK : bounded(item, depth - 1)])
   if (entries.length > MAX_ITEMS) kept.push(['…', `${entries.length - MAX_ITEMS} more`])
   return Object.fromEntries(kept)
+}
+
+/** The hint of a query (or command) that outlived the deadline. */
+export const SLOW_QUERY_HINT = 'the query did not finish in time: check locks and load on the server, or make the query cheaper'
+
+/**
+ * After a failure at the deadline while the query ran: asks the server to stop it (`cancel`,
+ * given {@link cancelBudget}), records whether it could (`observed.cancelled`), and says so
+ * in the hint when it could not. Other failures are returned as they are.
+ *
+ * @example
+ * settle: (error, step) => settleQuery(error, step, observed, (budgetMs) => cancelQuery(client, step.scope, budgetMs), 'its cancellation could not be sent')
+ */
+export async function settleQuery(error: ProbeError, step: Step, observed: DatabaseObserved, cancel: (budgetMs: number) => Promise<boolean>, failed: string): Promise<ProbeError> {
+  if (step.phase !== 'query') return error
+  const budgetMs = cancelBudget(step.timeoutMs)
+  observed.cancelled = await cancel(budgetMs)
+  if (observed.cancelled) return error
+  const note = `the query may still run on the server: ${failed} within ${formatMs(budgetMs)}`
+  return { ...error, hint: error.hint ? `${error.hint}; ${note}` : note }
+}
+
+/**
+ * The summary of a database check: the product and version, and what it answered.
+ *
+ * @example
+ * querySummary('PostgreSQL', '16.2', 'select 1') // 'PostgreSQL 16.2 answered select 1'
+ */
+export function querySummary(product: string, version: string | undefined, query: string | undefined): string {
+  const what = query ? `answered ${query.length > 40 ? `${query.slice(0, 40)}…` : query}` : 'accepted the connection'
+  return [product, version, what].filter(Boolean).join(' ')
 }

@@ -6,30 +6,16 @@
  * @module
  */
 import type { Redis } from 'ioredis'
-import {
-  abortedError,
-  budgetExceeded,
-  checkBytes,
-  closeGracefully,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  errorMessage,
-  checkDuration,
-  checkOptions,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
-import { openScope } from '../core/probe-scope.ts'
-import { redact, redactionMargin } from '../core/redact.ts'
 import { once } from '../core/drivers.ts'
+import { closeGracefully } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
+import { runExchange, timeoutError } from '../core/exchange.ts'
+import { describeNetworkError, errorMessage } from '../core/network-errors.ts'
+import { redact, redactionMargin } from '../core/redact.ts'
+import type { ProbeError, ProbeResult } from '../core/result.ts'
 import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
 import { cut, escapeControls, peerText } from '../core/text.ts'
+import { checkLimits, checkOptions, describeValue } from '../core/validate.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
 
 const loadIoredis = once(() => import('ioredis'))
@@ -55,23 +41,18 @@ const REPLY_HINTS: Array<[RegExp, string]> = [
  * console.log(result.observed.reply)
  */
 export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const url = parseUrl(dsn, ['redis:', 'rediss:'], 'a redis:// or rediss:// DSN')
   if (!/^\/?\d*$/.test(url.pathname)) {
     throw new TargetError(`${describeValue(dsn)}: the path must be a database number such as /0, got ${describeValue(url.pathname)}`)
   }
   const [command, ...args] = parseCommand(options.query ?? 'PING')
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const where = hostPort(url, 6379)
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: DatabaseObserved = { engine: 'redis' }
-
   const { Redis: RedisClient } = await loadIoredis()
-  const deadline = startDeadline(timeoutMs, signal)
   const client: Redis = new RedisClient(dsn, {
     lazyConnect: true,
-    connectTimeout: timeoutMs + 1000,
+    connectTimeout: limits.timeoutMs + 1000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     reconnectOnError: () => false,
@@ -88,40 +69,41 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
       lastError = Object.assign(new Error(`unexpected replies (${errorMessage(error)})`), { code: 'EPROTOCOL' })
     }),
   )
-  let phase = 'connecting'
-  let error: ProbeError | undefined
-  try {
-    await scope.run(() => Promise.race([client.connect(), deadline.aborted]))
-    phase = `sending ${command}`
-    const reply = await Promise.race([client.call(command as string, ...args), deadline.aborted])
-    // ioredis sends AUTH and SELECT itself on connect and only emits their failures
-    if ((lastError as { name?: string } | undefined)?.name === 'ReplyError') throw lastError
-    observed.reply = showReply(reply)
-    observed.serverVersion = /redis_version:([^\r\n]{1,64})/.exec(observed.reply)?.[1]
-  } catch (caught) {
+  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
+    exchange: async (step) => {
+      await step.race(client.connect())
+      step.enter('query', `sending ${command}`)
+      const reply = await step.race(client.call(command as string, ...args))
+      // ioredis sends AUTH and SELECT itself on connect and only emits their failures
+      if ((lastError as { name?: string } | undefined)?.name === 'ReplyError') throw lastError
+      observed.reply = showReply(reply)
+      observed.serverVersion = /redis_version:([^\r\n]{1,64})/.exec(observed.reply)?.[1]
+    },
+    timeout: (step) =>
+      timeoutError(
+        where,
+        step,
+        step.phase === 'query'
+          ? 'the command did not finish in time: the server may be blocked by a slow command (check SLOWLOG) or overloaded'
+          : 'the server did not accept or answer: is it overloaded, is this really Redis (TLS needs rediss://), or does a firewall drop the packets?',
+      ),
     // `connect()` rejects with "Connection is closed"; the event carried the real cause
-    const cause = lastError && (errorCodeOf(lastError) || /ReplyError|ParserError/.test((lastError as Error).name) || /Protocol error/.test(String(lastError))) ? lastError : caught
-    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describeRedisError(cause, where, phase, deadline.timedOut() ? timeoutMs : undefined)
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = deadline.elapsed()
-  // disconnect() arms a timer that only a later 'close' clears: skip it once the stream has ended
-  const destroy = (): void => {
-    if (client.status !== 'end') client.disconnect()
-  }
-  if (error) destroy()
-  else await closeGracefully(() => client.quit(), destroy)
-  scope.close()
-
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+    describe: (caught, step) => describeRedisError(realCause(lastError) ? lastError : caught, where, step.label),
+    close: async (failed) => {
+      // disconnect() arms a timer that only a later 'close' clears: skip it once the stream has ended
+      const destroy = (): void => {
+        if (client.status !== 'end') client.disconnect()
+      }
+      if (failed) destroy()
+      else await closeGracefully(() => client.quit(), destroy)
+    },
     summary: () => `Redis answered ${command}: ${peerText((observed.reply ?? '').split(/\r?\n/, 1)[0] ?? '', 60)}`,
   })
+}
+
+/** True when an error event says more than the rejection that followed it. */
+function realCause(error: unknown): boolean {
+  return Boolean(error) && (Boolean(errorCodeOf(error)) || /ReplyError|ParserError/.test((error as Error).name) || /Protocol error/.test(String(error)))
 }
 
 /**
@@ -186,16 +168,7 @@ function formatReply(reply: unknown, max: number): string {
   return text.length > max ? text.slice(0, max) : text
 }
 
-function describeRedisError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
-  if (timedOutAfter !== undefined) {
-    return {
-      code: 'ETIMEDOUT',
-      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
-      hint: phase === 'connecting'
-        ? 'the server did not accept or answer: is it overloaded, is this really Redis (TLS needs rediss://), or does a firewall drop the packets?'
-        : 'the command did not finish in time: the server may be blocked by a slow command (check SLOWLOG) or overloaded',
-    }
-  }
+function describeRedisError(error: unknown, where: string, phase: string): ProbeError {
   const message = redact(errorMessage(error)).replace(/\s*Please report this\.?/, '')
   const replyHint = REPLY_HINTS.find(([pattern]) => pattern.test(message))
   if (replyHint || (error as { name?: string })?.name === 'ReplyError') {

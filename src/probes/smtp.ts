@@ -5,33 +5,15 @@
  *
  * @module
  */
-import { isIP } from 'node:net'
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { once } from '../core/drivers.ts'
 import { TargetError } from '../core/errors.ts'
-import {
-  abortedError,
-  budgetExceeded,
-  checkBytes,
-  checkCa,
-  checkDuration,
-  checkOptions,
-  DEFAULT_TIMEOUT_MS,
-  describeNetworkError,
-  describeValue,
-  errorCode,
-  errorMessage,
-  formatMs,
-  latencyFailure,
-  type ProbeError,
-  type ProbeOptions,
-  type ProbeResult,
-  probeResult,
-  startDeadline,
-} from '../core/probe.ts'
-import { openScope } from '../core/probe-scope.ts'
+import { runExchange, timeoutError } from '../core/exchange.ts'
+import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import { redact, registerSecret } from '../core/redact.ts'
-import { displayUrl, formatHostPort, isHostname, parseUrl } from '../core/targets.ts'
+import type { ProbeError, ProbeOptions, ProbeResult } from '../core/result.ts'
+import { displayUrl, endpoint, parseUrl } from '../core/targets.ts'
+import { checkBoolean, checkCa, checkDnsName, checkLimits, checkObject, checkOptions, describeValue } from '../core/validate.ts'
 
 /** Options of {@link probeSmtp}. */
 export interface SmtpProbeOptions extends ProbeOptions {
@@ -71,36 +53,29 @@ const HINTS: Record<string, string> = {
  * console.log(result.ok, result.observed.secure)
  */
 export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<SmtpObserved>> {
-  checkOptions(options)
+  const limits = checkLimits(checkOptions(options))
   const url = parseUrl(target, ['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL')
   const secure = url.protocol === 'smtps:'
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  const port = url.port ? Number(url.port) : secure ? 465 : 587
+  const { host, port, where } = endpoint(url, secure ? 465 : 587)
   checkSmtpTls(options.tls)
+  const requireTls = checkBoolean('requireTls', options.requireTls) ?? false
   const auth = checkAuth(options.auth ?? (url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined))
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS
-  const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
-  const where = formatHostPort({ host, port })
-  const scope = openScope(checkBytes('maxReceivedBytes', options.maxReceivedBytes))
   const observed: SmtpObserved = { host, port, secure, authenticated: false }
-
   const { default: Connection } = await loadSmtp()
-  const deadline = startDeadline(timeoutMs, signal)
+  const backstop = limits.timeoutMs + 1000
   const connection: SMTPConnection = new Connection({
     host,
     port,
     secure,
-    requireTLS: Boolean(options.requireTls) && !secure,
-    opportunisticTLS: !options.requireTls,
-    connectionTimeout: timeoutMs + 1000,
-    greetingTimeout: timeoutMs + 1000,
-    socketTimeout: timeoutMs + 1000,
+    requireTLS: requireTls && !secure,
+    opportunisticTLS: !requireTls,
+    connectionTimeout: backstop,
+    greetingTimeout: backstop,
+    socketTimeout: backstop,
     tls: { ...options.tls },
     logger: false,
     allowInternalNetworkInterfaces: true,
   })
-  let phase = 'connecting'
-  let error: ProbeError | undefined
   let greeted = false
   const failed = new Promise<never>((_, reject) => {
     connection.on('error', reject)
@@ -110,32 +85,22 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
     })
   })
   failed.catch(() => {})
-  try {
-    await scope.run(() => Promise.race([new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve()))), failed, deadline.aborted]))
-    greeted = true
-    observed.secure = connection.secure
-    if (options.requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
-    if (auth) {
-      phase = 'authenticating'
-      await Promise.race([new Promise<void>((resolve, reject) => connection.login(auth, (err) => (err ? reject(err) : resolve()))), failed, deadline.aborted])
-      observed.authenticated = true
-    }
-  } catch (caught) {
-    error = budgetExceeded(scope, where, phase) ?? abortedError(deadline) ?? describeSmtpError(caught, where, phase, deadline.timedOut() ? timeoutMs : undefined)
-  } finally {
-    deadline.clear()
-  }
-  const latencyMs = deadline.elapsed()
-  if (error) connection.close()
-  else connection.quit()
-  scope.close()
-
-  return probeResult({
-    target: displayUrl(url),
-    latencyMs,
-    observed,
-    error,
-    failures: () => latencyFailure(latencyMs, maxLatencyMs),
+  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
+    exchange: async (step) => {
+      await step.race(Promise.race([new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve()))), failed]))
+      greeted = true
+      observed.secure = connection.secure
+      if (requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
+      if (auth) {
+        step.enter('auth', 'authenticating')
+        await step.race(Promise.race([new Promise<void>((resolve, reject) => connection.login(auth, (err) => (err ? reject(err) : resolve()))), failed]))
+        observed.authenticated = true
+      }
+    },
+    timeout: (step) =>
+      timeoutError(where, step, 'the server did not greet or answer in time: is it overloaded, is this port SMTP (465 needs smtps://), or does a firewall drop the packets?'),
+    describe: (caught) => describeSmtpError(caught, where),
+    close: (failed) => (failed ? connection.close() : connection.quit()),
     summary: () => {
       const how = [observed.secure ? (secure ? 'TLS' : 'STARTTLS') : 'plain text', observed.authenticated ? 'authenticated' : 'no AUTH'].join(', ')
       return `SMTP server at ${where} accepted the session (${how})`
@@ -143,13 +108,12 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   })
 }
 
-function checkSmtpTls(tls: unknown): void {
-  if (tls === undefined) return
-  if (tls === null || typeof tls !== 'object' || Array.isArray(tls)) throw new TargetError(`tls must be an object ({ rejectUnauthorized, ca, servername }), got ${describeValue(tls)}`)
-  const { rejectUnauthorized, ca, servername } = tls as { rejectUnauthorized?: unknown; ca?: unknown; servername?: unknown }
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
-  if (servername !== undefined && (typeof servername !== 'string' || !isHostname(servername) || isIP(servername) !== 0)) throw new TargetError(`tls.servername must be a DNS name, got ${describeValue(servername)}`)
-  checkCa('tls.ca', ca)
+function checkSmtpTls(tls: SmtpProbeOptions['tls']): void {
+  const checked = checkObject('tls', tls, '{ rejectUnauthorized, ca, servername }')
+  if (!checked) return
+  checkBoolean('tls.rejectUnauthorized', checked.rejectUnauthorized)
+  checkDnsName('tls.servername', checked.servername)
+  checkCa('tls.ca', checked.ca)
 }
 
 function checkAuth(auth: unknown): { user: string; pass: string } | undefined {
@@ -162,14 +126,7 @@ function checkAuth(auth: unknown): { user: string; pass: string } | undefined {
   return { user, pass }
 }
 
-function describeSmtpError(error: unknown, where: string, phase: string, timedOutAfter: number | undefined): ProbeError {
-  if (timedOutAfter !== undefined) {
-    return {
-      code: 'ETIMEDOUT',
-      message: `no answer from ${where} within ${formatMs(timedOutAfter)} while ${phase}`,
-      hint: 'the server did not greet or answer in time: is it overloaded, is this port SMTP (465 needs smtps://), or does a firewall drop the packets?',
-    }
-  }
+function describeSmtpError(error: unknown, where: string): ProbeError {
   const { response, responseCode, originalCode, command } = (error ?? {}) as { response?: unknown; responseCode?: number; originalCode?: string; command?: string }
   // nodemailer re-labels socket and TLS errors (ESOCKET, ETLS) and keeps the system code aside
   if (originalCode) return describeNetworkError(Object.assign(new Error(errorMessage(error)), { code: originalCode }), where)

@@ -7,7 +7,8 @@
  */
 import semver from 'semver'
 import { TargetError } from '../core/errors.ts'
-import { describeValue, type ProbeResult } from '../core/probe.ts'
+import { type ProbeResult } from '../core/result.ts'
+import { describeValue } from '../core/validate.ts'
 
 /** What {@link probeVersion} observed. */
 export interface VersionObserved {
@@ -42,5 +43,6 @@ export function probeVersion(text: unknown, range: unknown): ProbeResult<Version
     summary: `version ${version}`,
     observed: { version, range },
     failures: ok ? [] : [`${version} does not satisfy ${range}`],
+    warnings: [],
   }
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DEFAULT_TIMEOUT_MS } from '../core/probe.ts'
+import { DEFAULT_TIMEOUT_MS } from '../core/deadline.ts'
 
 /** `environmentOptions.prodcheck`. */
 export interface ProdcheckEnvironmentOptions {

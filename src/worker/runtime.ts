@@ -10,7 +10,7 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { DEFAULT_TIMEOUT_MS } from '../core/probe.ts'
+import { DEFAULT_TIMEOUT_MS } from '../core/deadline.ts'
 
 /** The task (test) a check runs in, as much of it as the matchers use. */
 export interface CheckTask {

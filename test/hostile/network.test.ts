@@ -45,7 +45,7 @@ afterAll(() => writeRows(import.meta.filename))
 describe('TCP: a peer that accepts, then stays silent', () => {
   test.each(TCP_CHECKS)('$name fails at its deadline', async ({ name, run }) => {
     await withServer(startSilent(), async (server) => {
-      const message = await mustFail('TCP', 'accept, then silence', name, () => run('127.0.0.1', server.port), /ETIMEDOUT|ETIMEOUT/)
+      const message = await mustFail('TCP', 'accept, then silence', name, () => run('127.0.0.1', server.port), /ETIMEDOUT/)
       expect(message).toMatch(/within 1000 ms/)
       expect(message).not.toContain(SECRET)
     })
@@ -181,7 +181,7 @@ describe('TLS peers', () => {
 
   test('a handshake that never completes', async () => {
     await withServer(startSilent(), async (server) => {
-      await mustFail('TLS', 'handshake never completes', 'toHaveValidCertificate', () => expect(`127.0.0.1:${server.port}`).toHaveValidCertificate({ timeoutMs }), /no TLS handshake within 1000 ms/)
+      await mustFail('TLS', 'handshake never completes', 'toHaveValidCertificate', () => expect(`127.0.0.1:${server.port}`).toHaveValidCertificate({ timeoutMs }), /TLS handshake did not complete within 1000 ms/)
       await mustFail('TLS', 'handshake never completes', 'toRespondHttp (https)', () => expect(`https://127.0.0.1:${server.port}/`).toRespondHttp({ timeoutMs }), /TLS handshake did not complete within 1000 ms/)
     })
   })
@@ -199,7 +199,7 @@ describe('DNS peers', () => {
   test.each([
     ['NXDOMAIN', 'nowhere.test', /ENOTFOUND: nowhere\.test does not exist \(NXDOMAIN\)/],
     ['SERVFAIL', 'servfail.test', /ESERVFAIL: .*\(SERVFAIL\)/],
-    ['a resolver that never answers', 'silent.test', /ETIMEOUT: no answer for silent\.test within 1000 ms/],
+    ['a resolver that never answers', 'silent.test', /ETIMEDOUT: no answer for silent\.test within 1000 ms/],
   ] as const)('%s', async (name, host, cause) => {
     await mustFail('DNS', name, 'toResolveDns', () => expect(host).toResolveDns({ servers: [dns.address], timeoutMs }), cause)
   })

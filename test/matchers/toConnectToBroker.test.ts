@@ -9,7 +9,7 @@ describe('toConnectToBroker', () => {
 
   test('fails a wrong AMQP password, masked', async () => {
     const message = await failureOf(expect('amqp://guest:Wrong-Rabbit-3@127.0.0.1:5672').toConnectToBroker())
-    expect(message).toContain('observed  EACCESS: AMQP at 127.0.0.1:5672 refused the login (403 ACCESS_REFUSED)')
+    expect(message).toContain('observed  EAUTH: AMQP at 127.0.0.1:5672 refused the login (403 ACCESS_REFUSED)')
     expect(message).not.toContain('Wrong-Rabbit-3')
   })
 

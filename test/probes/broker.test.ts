@@ -26,7 +26,7 @@ describe('probeBroker against the local brokers', () => {
 
   test('AMQP: a wrong password is refused, and never shown', async () => {
     const result = await probeBroker('amqp://guest:Wrong-Amqp-9@127.0.0.1:5672')
-    expect(result.error).toMatchObject({ code: 'EACCESS', message: 'AMQP at 127.0.0.1:5672 refused the login (403 ACCESS_REFUSED)' })
+    expect(result.error).toMatchObject({ code: 'EAUTH', message: 'AMQP at 127.0.0.1:5672 refused the login (403 ACCESS_REFUSED)' })
     expect(result.target).toMatch(/:\*\*\*@127\.0\.0\.1:5672$/)
     expect(JSON.stringify(result)).not.toContain('Wrong-Amqp-9')
   })

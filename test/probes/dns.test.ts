@@ -63,7 +63,7 @@ describe('probeDns against a real DNS server', () => {
     const handles = watchHandles()
     const { value: result, ms } = await timed(() => probeDns('silent.test', { servers: [resolver], timeoutMs: 400 }))
     expect(ms).toBeLessThan(480)
-    expect(result.error).toMatchObject({ code: 'ETIMEOUT', message: `no answer for silent.test within 400 ms from ${resolver}` })
+    expect(result.error).toMatchObject({ code: 'ETIMEDOUT', message: `no answer for silent.test within 400 ms from ${resolver}` })
     expect(await handles.leaked()).toEqual([])
   })
 

@@ -6,7 +6,7 @@ const ENV = { DATABASE_URL: 'postgres://app:Env-Secret-1@db/app', PORT: '8080', 
 
 describe('probeEnv', () => {
   test('passes when every name is present and non-empty', () => {
-    expect(probeEnv(ENV, ['DATABASE_URL', 'PORT'])).toMatchObject({ ok: true, summary: '2 variable(s) present and valid', observed: { missing: [], invalid: [] } })
+    expect(probeEnv(ENV, ['DATABASE_URL', 'PORT'])).toMatchObject({ ok: true, summary: '2 variables present and valid', observed: { missing: [], invalid: [] } })
   })
 
   test('lists missing and empty names', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import environment, { readEnvironmentOptions } from '../../src/worker/environment.ts'
-import { DEFAULT_TIMEOUT_MS } from '../../src/core/probe.ts'
+import { DEFAULT_TIMEOUT_MS } from '../../src/core/deadline.ts'
 import { probeHttp } from '../../src/probes/http.ts'
 import { redact } from '../../src/core/redact.ts'
 import { getRuntime } from '../../src/worker/runtime.ts'

@@ -11,6 +11,7 @@ import { createMetrics } from '../serve/metrics.ts'
 import { Scheduler } from '../serve/scheduler.ts'
 import { summaryLine } from '../reporter/table.ts'
 import { redact, registerSecret } from '../../core/redact.ts'
+import { plural } from '../../core/text.ts'
 import { parseFlags } from './args.ts'
 import { parseDuration } from './duration.ts'
 import { openSession } from '../session.ts'
@@ -88,7 +89,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     async (snapshot) => {
       metrics.update(snapshot)
       await refresh(snapshot)
-      log(`run ${snapshot.runs}: ${summaryLine(snapshot.checks)}${snapshot.errors.length ? `, ${snapshot.errors.length} error(s) outside checks` : ''} (${Math.round(snapshot.durationMs ?? 0)} ms)`)
+      log(`run ${snapshot.runs}: ${summaryLine(snapshot.checks)}${snapshot.errors.length ? `, ${plural(snapshot.errors.length, 'error')} outside checks` : ''} (${Math.round(snapshot.durationMs ?? 0)} ms)`)
     },
     (error) => log(`run failed: ${redact(String((error as Error)?.message ?? error)).split('\n')[0]}`),
   )

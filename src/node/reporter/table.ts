@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatMs } from '../../core/probe.ts'
+import { formatMs } from '../../core/text.ts'
 import { type CheckResult, summarize } from '../results.ts'
 
 const STATUS_TEXT = { pass: 'pass', warn: 'WARN', fail: 'FAIL', skip: 'skip' } as const

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatMs } from '../../core/probe.ts'
+import { formatMs } from '../../core/text.ts'
 import type { CachedCheck, Snapshot } from './scheduler.ts'
 
 const COLORS = { pass: '#1a7f37', warn: '#9a6700', fail: '#cf222e' } as const

@@ -13,7 +13,7 @@
  */
 import { expect, jest } from '@jest/globals'
 import { matchers } from '../../../matchers/index.ts'
-import { TEST_TIMEOUT_MARGIN_MS } from '../../core/probe.ts'
+import { TEST_TIMEOUT_MARGIN_MS } from '../../core/deadline.ts'
 import { getRuntime } from '../runtime.ts'
 
 export type { JestProdcheckMatchers } from '../../../matchers/jest-types.ts'
