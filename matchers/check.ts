@@ -1,19 +1,22 @@
 /**
  * What every matcher does around its probe: pick the deadline and the abort signal from
- * the environment, run the probe, record the result on the test, and build the
- * `{ pass, message }` the test runner expects. Matchers stay thin: input → probe → words.
+ * the environment, run the probe, record the result on the test as a typed
+ * {@link CheckRecord}, and build the `{ pass, message }` the test runner expects. Matchers
+ * stay thin: input → probe → words.
  *
  * @module
  */
-import type { CheckRecord } from '../src/core/check-record.ts'
+import type { CheckFacts, CheckRecord, CheckStatus, ComponentType } from '../src/core/check-record.ts'
+import { dirname, join, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { SetupError, TargetError } from '../src/core/errors.ts'
+import type { ProbeResult } from '../src/core/result.ts'
+import { formatMs, MAX_LINE_CHARS, peerText } from '../src/core/text.ts'
+import { type CheckTask, getRuntime, startCheck } from '../src/worker/runtime.ts'
+import { formatMessage, MAX_FAILURES, type MessageParts } from './format.ts'
+
 export type { CheckRecord } from '../src/core/check-record.ts'
 export { once } from '../src/core/drivers.ts'
-import { type ProbeResult } from '../src/core/result.ts'
-import { formatMs } from '../src/core/text.ts'
-import { type CheckTask, getRuntime } from '../src/worker/runtime.ts'
-import { MAX_LINE_CHARS, peerText } from '../src/core/text.ts'
-import { formatMessage, type MessageParts } from './format.ts'
 
 /** The part of a runner's matcher context (`this`) that the matchers read: Vitest and Jest both have it. */
 export interface MatcherContext {
@@ -37,15 +40,19 @@ export interface MatcherResult {
 /** How a matcher describes its check. */
 export interface CheckSpec<Observed> {
   matcher: string
+  /** What the check looks at, for health+json (`datastore` for databases, `system` for the host's own view). */
+  componentType: ComponentType
   /**
-   * The expectation in words, asked only when a message is made: by then the probe has
-   * checked the options (a bad one throws before), so describing them cannot trip on one.
+   * The expectation in words, asked only once the probe has checked the options (a bad one
+   * throws before), so describing them cannot trip on one.
    */
   expected: () => string
   /** The latency budget of the check (its `maxLatencyMs`), exported to reports and metrics. */
   budgetMs?: number
   /** Extra lines for the message (body excerpt, redirects…). */
   details?: (result: ProbeResult<Observed>) => MessageParts['details']
+  /** The protocol facts reports need, as values. */
+  facts?: (observed: Observed) => CheckFacts
   /** The probe call, given the abort signal of the test and the default deadline. */
   probe: (signal: AbortSignal, defaultTimeoutMs: number) => Promise<ProbeResult<Observed>>
 }
@@ -54,8 +61,8 @@ export interface CheckSpec<Observed> {
  * Runs a matcher's probe and turns its result into a matcher result.
  *
  * @example
- * export function toRespondHttp(this: MatcherContext, target: unknown, options: HttpProbeOptions = {}) {
- *   return runCheck(this, { matcher: 'toRespondHttp', expected: () => 'status 2xx', probe: (signal, timeoutMs) => probeHttp(target as string, { timeoutMs, ...options }, signal) })
+ * export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpProbeOptions = {}) {
+ *   return runCheck(this, { matcher: 'toAcceptTcp', componentType: 'system', expected: () => 'a TCP connection', probe: (signal, timeoutMs) => probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal) })
  * }
  */
 export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpec<Observed>): Promise<MatcherResult> {
@@ -63,14 +70,24 @@ export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpe
   const task = currentTask(context)
   const testSignal = task?.context?.signal
   const signal = testSignal ? AbortSignal.any([runtime.lifetime.signal, testSignal]) : runtime.lifetime.signal
-  let result: ProbeResult<Observed>
+  const running = task ? startCheck(task, spec.matcher, callSite()) : undefined
   try {
-    result = await spec.probe(signal, task?.meta.prodcheckTimeoutMs ?? runtime.timeoutMs)
-  } catch (error) {
-    throw cleanError(error, spec.matcher, runCheck)
+    let result: ProbeResult<Observed>
+    try {
+      result = await spec.probe(signal, task?.meta.prodcheckTimeoutMs ?? runtime.timeoutMs)
+    } catch (error) {
+      throw cleanError(error, spec.matcher, runCheck)
+    }
+    running?.target(result.target)
+    const verdict = conclude(context, task, spec, result, true, running?.orphaned() ?? false)
+    if (task) await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
+    // a check nobody awaited: the setup file fails its test with that; rejecting here too
+    // would be an error of no test, after the run
+    if (running?.orphaned()) return { ...verdict, pass: !context.isNot }
+    return verdict
+  } finally {
+    running?.done()
   }
-  if (task) await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
-  return conclude(context, task, spec, result)
 }
 
 /** Latency and outcome as a test annotation: reporters see it (the JUnit reporter as a property). */
@@ -89,11 +106,11 @@ export interface SyncCheckSpec<Observed> extends Omit<CheckSpec<Observed>, 'prob
 
 /**
  * {@link runCheck} for checks that need no network and no deadline; synchronous, so that
- * forgetting `await` cannot make them pass silently.
+ * forgetting `await` cannot make them pass silently. Their records carry no latency.
  *
  * @example
  * export function toHaveEnv(this: MatcherContext, env: unknown, spec: EnvSpec) {
- *   return runCheckSync(this, { matcher: 'toHaveEnv', expected: () => '…', inspect: () => probeEnv(env, spec) })
+ *   return runCheckSync(this, { matcher: 'toHaveEnv', componentType: 'system', expected: () => '…', inspect: () => probeEnv(env, spec) })
  * }
  */
 export function runCheckSync<Observed>(context: MatcherContext, spec: SyncCheckSpec<Observed>): MatcherResult {
@@ -103,8 +120,28 @@ export function runCheckSync<Observed>(context: MatcherContext, spec: SyncCheckS
   } catch (error) {
     throw cleanError(error, spec.matcher, runCheckSync)
   }
-  return conclude(context, currentTask(context), spec, result)
+  return conclude(context, currentTask(context), spec, result, false, false)
 }
+
+/** Where a matcher was called from, in the check file: the frames of prodcheck and Vitest left out. */
+function callSite(): string {
+  const site: { stack?: string } = {}
+  Error.captureStackTrace(site, runCheck)
+  const frames = (site.stack ?? '').split('\n').slice(1).filter((frame) => !OWN_CODE.some((dir) => frame.includes(dir)) && !/[\\/]node_modules[\\/](@vitest|vitest|chai)[\\/]|node:internal/.test(frame))
+  return ['Error', ...frames].join('\n')
+}
+
+/**
+ * The folders of this package's code (sources, or dist; ESM or CommonJS), whose frames a call
+ * site leaves out: found from where this very function runs.
+ */
+const OWN_CODE = ((): string[] => {
+  const frame = (new Error().stack ?? '').split('\n')[1] ?? ''
+  const file = /\((.+):\d+:\d+\)$/.exec(frame)?.[1] ?? /at (.+):\d+:\d+$/.exec(frame)?.[1]
+  if (!file) return []
+  const root = dirname(dirname(file.startsWith('file:') ? fileURLToPath(file) : file))
+  return [join(root, 'matchers', sep), join(root, 'src', sep)]
+})()
 
 function currentTask(context: MatcherContext): CheckTask | undefined {
   return getRuntime().currentTask.getStore() ?? asTask(context.task)
@@ -118,15 +155,59 @@ function cleanError(error: unknown, matcher: string, above: (...args: never[]) =
   return clean
 }
 
-function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined, spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>): MatcherResult {
-  if (task) record(task, spec.matcher, result, spec.budgetMs)
+function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined, spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>, timed: boolean, notAwaited: boolean): MatcherResult {
   const isNot = Boolean(context.isNot)
+  if (task) {
+    task.meta.prodcheck ??= []
+    task.meta.prodcheck.push(toRecord(spec, result, { isNot, timed, notAwaited, smoke: task.tags?.includes('smoke') ?? false }))
+  }
   return {
     pass: result.ok,
     message: () => formatMessage({ matcher: spec.matcher, isNot, expected: spec.expected(), result, details: spec.details?.(result) }),
     actual: undefined,
     expected: undefined,
   }
+}
+
+/**
+ * The record of a check, as it is reported (by Vitest's own JSON reporter too): every text
+ * redacted, printable and cut here.
+ */
+function toRecord<Observed>(spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>, how: { isNot: boolean; timed: boolean; notAwaited: boolean; smoke: boolean }): CheckRecord {
+  const line = (text: string): string => peerText(text, MAX_LINE_CHARS)
+  const held = result.ok
+  // under `.not`, the check fails when every expectation held, and passes when one did not
+  const judged = how.isNot ? (held ? [`every expectation held (${line(result.summary)}), and the check is negated (.not)`] : []) : result.failures
+  // a check nobody awaited fails its test whatever it saw: that is the first thing to fix
+  const failures = how.notAwaited ? [`not awaited: the test ended before the check did; write \`await expect(…).${spec.matcher}(…)\``, ...judged] : judged
+  const verdict: CheckStatus = how.isNot ? (held ? 'fail' : 'pass') : !held ? 'fail' : result.warnings.length > 0 ? 'warn' : 'pass'
+  const status: CheckStatus = how.notAwaited ? 'fail' : verdict
+  return {
+    matcher: spec.matcher,
+    target: line(result.target),
+    tier: how.smoke ? 'smoke' : 'diagnostic',
+    status,
+    ...(how.isNot && { negated: true }),
+    ...(how.notAwaited && { notAwaited: true }),
+    ...(how.timed && { latencyMs: round(result.latencyMs) }),
+    ...(result.phases && { phases: Object.fromEntries(Object.entries(result.phases).map(([name, ms]) => [name, round(ms)])) }),
+    ...(typeof spec.budgetMs === 'number' && { budgetMs: spec.budgetMs }),
+    expected: line(`${how.isNot ? 'not: ' : ''}${spec.expected()}`),
+    summary: line(result.summary),
+    failures: bounded(failures).map(line),
+    warnings: bounded(how.isNot ? [] : result.warnings).map(line),
+    ...(result.error && !how.isNot && { error: { code: line(result.error.code), message: line(result.error.message), ...(result.error.hint && { hint: line(result.error.hint) }) } }),
+    componentType: spec.componentType,
+    facts: spec.facts?.(result.observed) ?? {},
+  }
+}
+
+function bounded(lines: readonly string[]): string[] {
+  return lines.length > MAX_FAILURES ? [...lines.slice(0, MAX_FAILURES), `… ${lines.length - MAX_FAILURES} more`] : [...lines]
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
 }
 
 /**
@@ -142,21 +223,7 @@ export function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O,
   return { ...options, timeoutMs: options.timeoutMs ?? timeoutMs }
 }
 
-function record(task: CheckTask, matcher: string, result: ProbeResult<unknown>, budgetMs: number | undefined): void {
-  // what is recorded is reported as it is, by Vitest's own JSON reporter too: redacted and cut here
-  const entry: CheckRecord = {
-    matcher,
-    target: peerText(result.target, MAX_LINE_CHARS),
-    ok: result.ok,
-    latencyMs: Math.round(result.latencyMs * 100) / 100,
-    summary: peerText(result.summary, MAX_LINE_CHARS),
-    ...(result.error && { error: result.error.code }),
-    ...(typeof budgetMs === 'number' && { budgetMs }),
-  }
-  task.meta.prodcheck ??= []
-  task.meta.prodcheck.push(entry)
-}
-
 function asTask(value: unknown): CheckTask | undefined {
   return value && typeof value === 'object' && 'meta' in value && typeof value.meta === 'object' ? (value as CheckTask) : undefined
 }
+

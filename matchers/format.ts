@@ -25,8 +25,8 @@ export interface MessageParts {
 }
 
 const LABEL_WIDTH = 9
-/** Failed expectations listed in a message; the others are counted. */
-const MAX_FAILURES = 12
+/** Failed expectations listed in a message (and in a check record); the others are counted. */
+export const MAX_FAILURES = 12
 
 /**
  * Formats the failure message of a check.

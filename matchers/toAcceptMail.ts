@@ -21,6 +21,8 @@ const load = once(() => import('../src/probes/smtp.ts'))
 export function toAcceptMail(this: MatcherContext, target: unknown, options: SmtpProbeOptions = {}): Promise<MatcherResult> {
   return runCheck<SmtpObserved>(this, {
     matcher: 'toAcceptMail',
+    componentType: 'component',
+    facts: (observed) => ({ protocol: observed.secure ? 'smtp+tls' : 'smtp' }),
     budgetMs: options?.maxLatencyMs,
     expected: () => `an SMTP session${options.requireTls ? ' over TLS' : ''}, with AUTH when credentials are given (no mail is sent)`,
     probe: async (signal, timeoutMs) => (await load()).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),

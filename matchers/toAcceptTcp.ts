@@ -19,6 +19,8 @@ const load = once(() => import('../src/probes/tcp.ts'))
 export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpProbeOptions = {}): Promise<MatcherResult> {
   return runCheck<TcpObserved>(this, {
     matcher: 'toAcceptTcp',
+    componentType: 'system',
+    facts: (observed) => (observed.address ? { address: observed.address } : {}),
     budgetMs: options?.maxLatencyMs,
     expected: () => `a TCP connection accepted${options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`}`,
     probe: async (signal, timeoutMs) => (await load()).probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal),

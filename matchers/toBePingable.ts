@@ -20,6 +20,8 @@ const load = once(() => import('../src/probes/ping.ts'))
 export function toBePingable(this: MatcherContext, target: unknown, options: PingProbeOptions = {}): Promise<MatcherResult> {
   return runCheck<PingObserved>(this, {
     matcher: 'toBePingable',
+    componentType: 'system',
+    facts: (observed) => ({ received: observed.received, packetLossPercent: observed.packetLossPercent, ...(observed.address && { address: observed.address }) }),
     budgetMs: options?.maxLatencyMs,
     expected: () => {
       const count = options.count ?? 3

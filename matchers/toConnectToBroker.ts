@@ -21,6 +21,8 @@ const load = once(() => import('../src/probes/broker.ts'))
 export function toConnectToBroker(this: MatcherContext, target: unknown, options: BrokerProbeOptions = {}): Promise<MatcherResult> {
   return runCheck<BrokerObserved>(this, {
     matcher: 'toConnectToBroker',
+    componentType: 'component',
+    facts: (observed) => ({ protocol: observed.protocol, ...(observed.server && { serverVersion: observed.server }) }),
     budgetMs: options?.maxLatencyMs,
     expected: () => 'a connection accepted, handshake and authentication included',
     probe: async (signal, timeoutMs) => (await load()).probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),

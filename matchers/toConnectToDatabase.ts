@@ -22,6 +22,8 @@ const load = once(() => import('../src/probes/database.ts'))
 export function toConnectToDatabase(this: MatcherContext, target: unknown, options: DatabaseProbeOptions = {}): Promise<MatcherResult> {
   return runCheck<DatabaseObserved>(this, {
     matcher: 'toConnectToDatabase',
+    componentType: 'datastore',
+    facts: (observed) => ({ protocol: observed.engine, ...(observed.serverVersion && { serverVersion: observed.serverVersion }), ...(observed.rowCount !== undefined && { rowCount: observed.rowCount }) }),
     budgetMs: options?.maxLatencyMs,
     expected: () => {
       const query = typeof options.query === 'string' ? `, then ${JSON.stringify(options.query.length > 60 ? `${options.query.slice(0, 60)}…` : options.query)} to succeed` : ''

@@ -20,6 +20,7 @@ export function toHaveEnv(this: MatcherContext, target: unknown, spec: EnvSpec):
   const names = Array.isArray(spec) ? spec : spec && typeof spec === 'object' ? Object.keys(spec) : []
   return runCheckSync<EnvObserved>(this, {
     matcher: 'toHaveEnv',
+    componentType: 'system',
     expected: () => `${cutList(names)} set${Array.isArray(spec) ? '' : ' and valid'}`,
     inspect: () => probeEnv(target, spec),
   })

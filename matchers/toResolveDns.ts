@@ -21,6 +21,8 @@ const load = once(() => import('../src/probes/dns.ts'))
 export function toResolveDns(this: MatcherContext, target: unknown, options: DnsProbeOptions = {}): Promise<MatcherResult> {
   return runCheck<DnsObserved>(this, {
     matcher: 'toResolveDns',
+    componentType: 'system',
+    facts: (observed) => ({ answers: observed.answers }),
     budgetMs: options?.maxLatencyMs,
     expected: () => {
       const type = options.type ?? 'A'

@@ -22,6 +22,8 @@ const load = once(() => import('../src/probes/http.ts'))
 export function toRespondHttp(this: MatcherContext, target: unknown, options: HttpProbeOptions = {}): Promise<MatcherResult> {
   return runCheck(this, {
     matcher: 'toRespondHttp',
+    componentType: 'component',
+    facts: (observed) => ({ ...(observed.status !== undefined && { httpStatus: observed.status }), ...(observed.httpVersion && { httpVersion: observed.httpVersion }), redirects: observed.redirects.length }),
     budgetMs: options?.maxLatencyMs,
     expected: () => describeHttpExpectation(options),
     details: httpDetails,

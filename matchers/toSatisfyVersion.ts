@@ -16,6 +16,7 @@ import { type MatcherContext, type MatcherResult, runCheckSync } from './check.t
 export function toSatisfyVersion(this: MatcherContext, target: unknown, range: string): MatcherResult {
   return runCheckSync<VersionObserved>(this, {
     matcher: 'toSatisfyVersion',
+    componentType: 'system',
     expected: () => `a version in ${String(range)}`,
     inspect: () => probeVersion(target, range),
   })

@@ -1,20 +1,85 @@
 /**
  * What a matcher records on its test (`task.meta.prodcheck`), for reporters, `prodcheck
- * run` and `prodcheck serve`: written in the test worker, read in the runner process.
+ * run` and `prodcheck serve`: written in the test worker, read in the runner process, and
+ * rendered there field by field. No runner-side code reads message text.
+ *
+ * Every text field is redacted, printable and cut when recorded (the worker's side), and
+ * again when read (the runner's side): what crosses the process boundary is data.
  *
  * @module
  */
+import type { Phases } from './result.ts'
+
+/** A check's tier: `smoke` (its test has the `smoke` tag), else `diagnostic`. */
+export type Tier = 'smoke' | 'diagnostic'
+
+/** A check's verdict: passed; passed but degraded (over a soft threshold); failed. */
+export type CheckStatus = 'pass' | 'warn' | 'fail'
+
+/** What a check looks at, in health+json's words: a service, a datastore, the system it runs on. */
+export type ComponentType = 'component' | 'datastore' | 'system'
+
+/** Why the exchange of a check failed. */
+export interface CheckError {
+  /** A stable code (docs/errors.md). */
+  code: string
+  message: string
+  /** What to fix. */
+  hint?: string
+}
+
+/** Protocol facts a report may need, as values (each present where the check saw it). */
+export interface CheckFacts {
+  /** HTTP: final status code, version (`1.1`), redirects followed. */
+  httpStatus?: number
+  httpVersion?: string
+  redirects?: number
+  /** Certificate: expiry (ISO date) and whole days left (negative once expired). */
+  notAfter?: string
+  daysLeft?: number
+  /** The server's product and version, as it announced them. */
+  serverVersion?: string
+  /** DNS: answers received. */
+  answers?: number
+  /** Database: rows the query returned or affected. */
+  rowCount?: number
+  /** Ping: replies received and packet loss. */
+  received?: number
+  packetLossPercent?: number
+  /** The address connected to. */
+  address?: string
+  /** The protocol or engine spoken (`postgres`, `amqp`, `TLSv1.3`). */
+  protocol?: string
+}
 
 /** One check (matcher call) within a test. */
 export interface CheckRecord {
+  /** The matcher, e.g. `toRespondHttp`. */
   matcher: string
   /** The target, redacted. */
   target: string
-  ok: boolean
-  latencyMs: number
-  summary: string
-  /** The error code, when the exchange failed. */
-  error?: string
+  tier: Tier
+  status: CheckStatus
+  /** True for a check under `.not`: it passes when the underlying check fails. */
+  negated?: boolean
+  /** True for a check its test did not await: the test ended first, and failed for it. */
+  notAwaited?: boolean
+  /** Wall time of the exchange in ms; absent for checks that touch no network (environment, versions). */
+  latencyMs?: number
+  /** Time per phase of the exchange, where measured (dns, connect, tls, firstByte, body…). */
+  phases?: Phases
   /** The latency budget of the check (`maxLatencyMs`), when it has one. */
   budgetMs?: number
+  /** The expectation, one line. */
+  expected: string
+  /** What was observed, one line (`HTTP 503 Service Unavailable`). */
+  summary: string
+  /** Expectations that did not hold, one line each (at most 12, then `… N more`). */
+  failures: string[]
+  /** Soft thresholds crossed by a check that passed. */
+  warnings: string[]
+  /** Why the exchange failed, when it did. */
+  error?: CheckError
+  componentType: ComponentType
+  facts: CheckFacts
 }

@@ -8,6 +8,31 @@
 import { SetupError } from './errors.ts'
 
 /**
+ * The protocol drivers the probes load, each with the packages it is made of (whose frames
+ * are the driver's own): the node side never loads one (test/tree), and what they throw on
+ * their own is driver noise (worker/noise.ts).
+ */
+export const DRIVERS: Readonly<Record<string, readonly string[]>> = {
+  undici: ['undici'],
+  pg: ['pg', 'pg-protocol', 'pg-pool', 'pg-connection-string'],
+  ioredis: ['ioredis', 'redis-parser', 'redis-errors'],
+  mysql2: ['mysql2'],
+  nodemailer: ['nodemailer'],
+  amqplib: ['amqplib'],
+  mqtt: ['mqtt', 'mqtt-packet'],
+  nats: ['nats'],
+  ping: ['ping'],
+}
+
+/**
+ * Every package of every driver.
+ *
+ * @example
+ * DRIVER_PACKAGES.includes('pg-protocol') // true
+ */
+export const DRIVER_PACKAGES: readonly string[] = Object.values(DRIVERS).flat()
+
+/**
  * Imports an optional driver, or throws a {@link SetupError} saying how to install it.
  *
  * @example

@@ -12,18 +12,18 @@
  * @module
  */
 import { relative } from 'node:path'
-import type { TestCase, TestModule } from 'vitest/node'
-import type { CheckRecord } from '../core/check-record.ts'
+import type { TestCase, TestModule, TestSuite } from 'vitest/node'
+import type { CheckRecord, CheckStatus as RecordStatus, ComponentType, Tier } from '../core/task-meta.ts'
 import { redact, registerEnvSecrets } from '../core/redact.ts'
-import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText } from '../core/text.ts'
+import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText, plural } from '../core/text.ts'
 
-export type { CheckRecord }
+export type { CheckRecord, ComponentType, Tier }
 
-/** A check's tier: its `smoke` tag, else diagnostic. */
-export type Tier = 'smoke' | 'diagnostic'
+/** pass; warn = degraded (a check over a soft threshold, or a pass after a retry); fail; skip = not run. */
+export type CheckStatus = RecordStatus | 'skip'
 
-/** pass; warn = passed only after a retry (degraded); fail; skip = not run (filtered out). */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
+/** Why a test did not run: left out by the tier or tag filter; `test.skip` / `skipIf`; `test.todo`. */
+export type SkipReason = 'filtered' | 'skipped' | 'todo'
 
 /** One test of the prod project and what its checks saw. */
 export interface CheckResult {
@@ -38,28 +38,42 @@ export interface CheckResult {
   tier: Tier
   tags: string[]
   status: CheckStatus
-  /** Latency of the checks (the sum over a test's checks), or the test duration when none recorded one. */
+  /** Why it did not run, when `status` is `skip`. */
+  skipReason?: SkipReason
+  /** Latency of the checks (the sum over a test's timed checks), or the test duration when none was timed. */
   latencyMs: number
+  /** False when no check of the test was timed (environment and version checks only): `latencyMs` is the test's duration. */
+  timed: boolean
   /** When the test finished. */
   time: string
   /** Attempts beyond the first. */
   retries: number
   /** The checks the test ran, in order. */
   checks: CheckRecord[]
-  /** The latency budget of the test: the sum of its checks' budgets, when every check has one. */
+  /** The latency budget of the test: the sum of its checks' budgets, when every timed check has one. */
   budgetMs?: number
-  /** Why it failed: the matcher's message (redacted). */
+  /** What the health+json document calls the test (from its first check; `component` without one). */
+  componentType: ComponentType
+  /**
+   * Why it failed or is degraded, one line each: every failure (or error) of each failing
+   * check, then its fix; for a test that failed outside any check (a plain assertion, a
+   * thrown error, a failed hook), the first lines of its error.
+   */
+  cause: string[]
+  /** The error of the test as the runner printed it (redacted): the matcher message, or the thrown error. */
   message?: string
 }
 
 /**
- * Every test of the run as a {@link CheckResult}.
+ * Every test of the run as a {@link CheckResult}, in the order of the run (file by file, as
+ * defined): every output keeps it. `selected` says which tags the run asked for, so that a
+ * test it left out is told apart (`skipReason: 'filtered'`) from one skipped in its file.
  *
  * @example
  * onTestRunEnd(modules) { const results = collectResults(modules, this.vitest.config.root) }
  */
-export function collectResults(modules: ReadonlyArray<TestModule>, root: string): CheckResult[] {
-  return withKeys(modules.flatMap((module) => [...module.children.allTests()].map((test) => toResult(test, relative(root, module.moduleId)))))
+export function collectResults(modules: ReadonlyArray<TestModule>, root: string, selected: (tags: readonly string[]) => boolean = () => true): CheckResult[] {
+  return withKeys(modules.flatMap((module) => [...module.children.allTests()].map((test) => toResult(test, relative(root, module.moduleId), selected))))
 }
 
 /**
@@ -124,41 +138,154 @@ export function safeMessage(text: string): string {
   return cutLines(redact(window).split('\n').map((line) => peerText(line.replace(/\r$/, ''), MAX_LINE_CHARS)), MAX_LINES).join('\n')
 }
 
-function toResult(test: TestCase, file: string): Omit<CheckResult, 'key'> {
+function toResult(test: TestCase, file: string, selected: (tags: readonly string[]) => boolean): Omit<CheckResult, 'key'> {
   const result = test.result()
   const diagnostic = test.diagnostic()
-  const checks = ((test.meta() as { prodcheck?: CheckRecord[] }).prodcheck ?? []).map((check) => ({ ...check, target: safeName(String(check.target)), summary: peerText(String(check.summary), MAX_LINE_CHARS) }))
-  const status: CheckStatus =
-    result.state === 'failed' ? 'fail' : result.state === 'passed' ? (diagnostic?.flaky || (diagnostic?.retryCount ?? 0) > 0 ? 'warn' : 'pass') : 'skip'
-  const recorded = checks.reduce((sum, check) => sum + check.latencyMs, 0)
+  const checks = readRecords((test.meta() as { prodcheck?: unknown }).prodcheck)
+  const tier: Tier = test.tags.includes('smoke') ? 'smoke' : 'diagnostic'
+  // a test that could not run because a hook of its suite failed has failed: its cause is the hook's
+  const hookError = result.state === 'skipped' || result.state === 'pending' ? suiteError(test.parent) : undefined
+  const retries = diagnostic?.retryCount ?? 0
+  let status: CheckStatus
+  if (result.state === 'failed' || hookError) status = 'fail'
+  else if (result.state === 'passed') status = diagnostic?.flaky || retries > 0 || checks.some((check) => check.status === 'warn') ? 'warn' : 'pass'
+  else status = 'skip'
+  const timed = checks.filter((check) => typeof check.latencyMs === 'number')
   const end = diagnostic ? diagnostic.startTime + diagnostic.duration : Date.now()
   // after retries, the last error is the one of the attempt that counts
   const error = result.state === 'failed' ? result.errors?.at(-1) : undefined
+  const message = error ? safeMessage(String(error.message ?? error)) : hookError
+  const skipReason: SkipReason | undefined = status !== 'skip' ? undefined : test.options.mode === 'todo' ? 'todo' : selected(test.tags) && test.options.mode === 'skip' ? 'skipped' : 'filtered'
   return {
     id: test.id,
     name: safeName(test.fullName),
     file: safeName(file),
-    tier: test.tags.includes('smoke') ? 'smoke' : 'diagnostic',
+    tier,
     tags: [...test.tags],
     status,
-    latencyMs: Math.round((checks.length > 0 ? recorded : (diagnostic?.duration ?? 0)) * 100) / 100,
+    ...(skipReason && { skipReason }),
+    latencyMs: round(timed.length > 0 ? timed.reduce((sum, check) => sum + (check.latencyMs ?? 0), 0) : (diagnostic?.duration ?? 0)),
+    timed: timed.length > 0,
     time: new Date(end).toISOString(),
-    retries: diagnostic?.retryCount ?? 0,
+    retries,
     checks,
-    ...(checks.length > 0 && checks.every((check) => typeof check.budgetMs === 'number') && { budgetMs: checks.reduce((sum, check) => sum + (check.budgetMs ?? 0), 0) }),
-    ...(error && { message: safeMessage(String(error.message ?? error)) }),
+    ...(timed.length > 0 && timed.every((check) => typeof check.budgetMs === 'number') && { budgetMs: timed.reduce((sum, check) => sum + (check.budgetMs ?? 0), 0) }),
+    componentType: checks[0]?.componentType ?? 'component',
+    cause: causeOf(status, checks, message, retries),
+    ...(message && { message }),
   }
 }
 
+/** The first error of a hook of the suites around a test (`beforeAll` threw), as its message. */
+function suiteError(parent: TestSuite | TestModule): string | undefined {
+  for (let suite: TestSuite | TestModule | undefined = parent; suite; suite = suite.type === 'suite' ? suite.parent : undefined) {
+    const error = suite.errors()[0]
+    if (error) return safeMessage(`${suite.type === 'suite' ? `${suite.fullName}: ` : ''}${String(error.message ?? error)}`)
+  }
+  return undefined
+}
+
 /**
- * Counts by status, and the slowest check run.
+ * Why a test failed or is degraded, from its records: each failing check's failures (or its
+ * error) and its fix; for a failure outside any check, the first lines of the error.
+ */
+function causeOf(status: CheckStatus, checks: readonly CheckRecord[], message: string | undefined, retries: number): string[] {
+  if (status === 'fail') {
+    const failing = checks.filter((check) => check.status === 'fail')
+    if (failing.length === 0) return (message ?? 'failed').split('\n').slice(0, 6)
+    return failing.flatMap(checkCause)
+  }
+  if (status === 'warn') {
+    const warned = checks.filter((check) => check.status === 'warn').flatMap((check) => check.warnings.map((warning) => `${check.matcher} ${check.target}: ${warning}`))
+    return retries > 0 ? [...warned, `passed after ${plural(retries, 'retry', 'retries')}`] : warned
+  }
+  return []
+}
+
+/**
+ * Why one check failed, one line each: every failure, or its error, then its fix.
  *
  * @example
- * summarize(results) // { passed: 12, degraded: 0, failed: 1, skipped: 0, slowest: { name: 'db', latencyMs: 840 } }
+ * checkCause(record) // ['toRespondHttp http://api/health: status 503, expected 2xx']
  */
-export function summarize(results: readonly CheckResult[]): { passed: number; degraded: number; failed: number; skipped: number; slowest?: { name: string; latencyMs: number } } {
+export function checkCause(check: CheckRecord): string[] {
+  const head = `${check.negated ? 'not.' : ''}${check.matcher} ${check.target}`
+  const lines = check.failures.map((failure) => `${head}: ${failure}`)
+  if (check.error) lines.push(`${head}: ${check.error.code}: ${check.error.message}`, ...(check.error.hint ? [`fix: ${check.error.hint}`] : []))
+  return lines.length > 0 ? lines : [`${head}: ${check.summary}`]
+}
+
+const STATUSES = new Set(['pass', 'warn', 'fail'])
+const COMPONENT_TYPES = new Set(['component', 'datastore', 'system'])
+
+/**
+ * The records of a test, read as data from another process: each field checked for its type,
+ * every text redacted here too, made printable and cut; anything else dropped.
+ */
+function readRecords(raw: unknown): CheckRecord[] {
+  if (!Array.isArray(raw)) return []
+  return raw.slice(0, 100).flatMap((item): CheckRecord[] => {
+    if (!item || typeof item !== 'object') return []
+    const r = item as Record<string, unknown>
+    const text = (value: unknown): string => safeLine(typeof value === 'string' ? value : '')
+    const lines = (value: unknown): string[] => (Array.isArray(value) ? value.slice(0, 13).map(text) : [])
+    const ms = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
+    const error = r.error && typeof r.error === 'object' ? (r.error as Record<string, unknown>) : undefined
+    const latencyMs = ms(r.latencyMs)
+    const budgetMs = ms(r.budgetMs)
+    const phases = r.phases && typeof r.phases === 'object' ? Object.fromEntries(Object.entries(r.phases).flatMap(([name, value]) => (ms(value) === undefined ? [] : [[safeName(name), value]]))) : undefined
+    return [
+      {
+        matcher: safeName(text(r.matcher)),
+        target: safeName(text(r.target)),
+        tier: r.tier === 'smoke' ? 'smoke' : 'diagnostic',
+        status: STATUSES.has(r.status as string) ? (r.status as RecordStatus) : 'fail',
+        ...(r.negated === true && { negated: true }),
+        ...(r.notAwaited === true && { notAwaited: true }),
+        ...(latencyMs !== undefined && { latencyMs }),
+        ...(phases && Object.keys(phases).length > 0 && { phases }),
+        ...(budgetMs !== undefined && { budgetMs }),
+        expected: text(r.expected),
+        summary: text(r.summary),
+        failures: lines(r.failures),
+        warnings: lines(r.warnings),
+        ...(error && { error: { code: safeName(text(error.code)), message: text(error.message), ...(typeof error.hint === 'string' && { hint: text(error.hint) }) } }),
+        componentType: COMPONENT_TYPES.has(r.componentType as string) ? (r.componentType as ComponentType) : 'component',
+        facts: readFacts(r.facts),
+      },
+    ]
+  })
+}
+
+function readFacts(raw: unknown): CheckRecord['facts'] {
+  if (!raw || typeof raw !== 'object') return {}
+  const facts: Record<string, string | number> = {}
+  for (const [name, value] of Object.entries(raw).slice(0, 20)) {
+    if (typeof value === 'number' && Number.isFinite(value)) facts[safeName(name)] = value
+    else if (typeof value === 'string') facts[safeName(name)] = safeName(value)
+  }
+  return facts
+}
+
+function safeLine(text: string): string {
+  return peerText(redact(text.length > 4096 ? text.slice(0, 4096) : text), MAX_LINE_CHARS)
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+/**
+ * Counts by status (`skipped`: skipped in their file; `leftOut`: not selected by the tier
+ * filter), and the slowest check run.
+ *
+ * @example
+ * summarize(results) // { passed: 12, degraded: 0, failed: 1, skipped: 0, leftOut: 4, slowest: { name: 'db', latencyMs: 840 } }
+ */
+export function summarize(results: readonly CheckResult[]): { passed: number; degraded: number; failed: number; skipped: number; leftOut: number; slowest?: { name: string; latencyMs: number } } {
   const count = (status: CheckStatus): number => results.filter((r) => r.status === status).length
   const ran = results.filter((r) => r.status !== 'skip')
-  const slowest = ran.reduce<CheckResult | undefined>((max, r) => (!max || r.latencyMs > max.latencyMs ? r : max), undefined)
-  return { passed: count('pass'), degraded: count('warn'), failed: count('fail'), skipped: count('skip'), ...(slowest && { slowest: { name: slowest.name, latencyMs: slowest.latencyMs } }) }
+  const slowest = ran.filter((r) => r.timed).reduce<CheckResult | undefined>((max, r) => (!max || r.latencyMs > max.latencyMs ? r : max), undefined)
+  const leftOut = results.filter((r) => r.skipReason === 'filtered').length
+  return { passed: count('pass'), degraded: count('warn'), failed: count('fail'), skipped: count('skip') - leftOut, leftOut, ...(slowest && { slowest: { name: slowest.name, latencyMs: slowest.latencyMs } }) }
 }

@@ -8,7 +8,7 @@
 import { relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import type { TestSpecification, Vitest } from 'vitest/node'
-import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage } from './results.ts'
+import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage, type Tier } from './results.ts'
 import { UsageError } from './cli/usage-error.ts'
 
 /** What to run. */
@@ -17,8 +17,8 @@ export interface SessionOptions {
   project: string
   /** File filters, as for `vitest run <filters>`. */
   filters: string[]
-  /** Vitest tag filter, e.g. `['smoke']` or `['!smoke']`. */
-  tagsFilter?: string[]
+  /** One tier only (`--smoke`, `--diagnostic`); default both. */
+  tier?: Tier
   /** Vitest reporters for progress (written to `log`). Default: none. */
   reporters?: Array<string | object>
   /** Where Vitest writes. Default: stderr. */
@@ -70,7 +70,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         project: [options.project],
         // an empty list would mean Vitest's default reporter: a reporter that reports nothing
         reporters: options.reporters ?? [{}],
-        ...(options.tagsFilter && { tagsFilter: options.tagsFilter }),
+        ...(options.tier && { tagsFilter: [options.tier === 'smoke' ? 'smoke' : '!smoke'] }),
         passWithNoTests: false,
       },
       {},
@@ -97,7 +97,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       }
       throw error
     }
-    const results = collectResults(result.testModules, root)
+    const results = collectResults(result.testModules, root, (tags) => !options.tier || (options.tier === 'smoke') === tags.includes('smoke'))
     const errors = result.unhandledErrors.map((error) => safeMessage(String((error as { message?: string }).message ?? error)))
     for (const module of result.testModules) {
       for (const error of module.errors()) errors.push(safeMessage(`${relative(root, module.moduleId)}: ${error.message}`))

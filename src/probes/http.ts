@@ -284,14 +284,15 @@ function describeHttpError(error: unknown, url: URL, where: string, progress: Ht
   const phase = currentPhase(step)
   const code = errorCode(error)
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') {
+    // one stable code (docs/errors.md); the parser's own (HPE_…) stays in the message
     return {
-      code: code || 'EBADHTTP',
-      message: `${where} sent an invalid HTTP response (${redact(errorMessage(error))})`,
+      code: 'EBADHTTP',
+      message: `${where} sent an invalid HTTP response (${code ? `${code}: ` : ''}${redact(errorMessage(error))})`,
       hint: url.protocol === 'http:' ? 'the port may not speak HTTP (or it expects TLS: try https://)' : 'the server does not speak valid HTTP on this port',
     }
   }
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return { code, message: `the body length does not match Content-Length (${progress.bytes} bytes received)`, hint: 'the server or a proxy truncates responses, or sends a wrong Content-Length' }
+    return { code: 'EBADLENGTH', message: `the body length does not match Content-Length (${progress.bytes} bytes received)`, hint: 'the server or a proxy truncates responses, or sends a wrong Content-Length' }
   }
   // before the first byte through a proxy, a network failure is the proxy's
   const viaProxy = progress.proxy !== undefined && !progress.direct && phase !== 'reading body'

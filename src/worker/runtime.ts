@@ -10,14 +10,17 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { CheckRecord } from '../core/check-record.ts'
 import { DEFAULT_TIMEOUT_MS } from '../core/deadline.ts'
 
 /** The task (test) a check runs in, as much of it as the matchers use. */
 export interface CheckTask {
   name: string
+  /** The test's tags (Vitest): `smoke` makes its checks smoke checks. */
+  tags?: string[]
   meta: {
     /** The checks run by the test, in order (see matchers/check.ts). */
-    prodcheck?: unknown[]
+    prodcheck?: CheckRecord[]
     /** The check deadline of the test's tier (from the tag definitions of `defineProdProject`). */
     prodcheckTimeoutMs?: number
   }
@@ -47,4 +50,66 @@ export function getRuntime(scope: object = globalThis): Runtime {
   const holder = scope as { [KEY]?: Runtime }
   holder[KEY] ??= { timeoutMs: DEFAULT_TIMEOUT_MS, lifetime: new AbortController(), currentTask: new AsyncLocalStorage() }
   return holder[KEY]
+}
+
+/** A check in flight, as its test sees it. */
+export interface RunningCheck {
+  /** Names the target, once the probe has read it (for a message about this check). */
+  target(target: string): void
+  /** The check has its verdict. */
+  done(): void
+  /** True when the test ended before the check did: nobody awaited it. */
+  orphaned(): boolean
+}
+
+interface InFlight {
+  matcher: string
+  /** The stack of the matcher's call, to point a "not awaited" error at it. */
+  stack?: string
+  target?: string
+  orphaned: boolean
+  settled: Promise<void>
+  settle(): void
+}
+
+const IN_FLIGHT = new WeakMap<object, Set<InFlight>>()
+
+/**
+ * Tracks a check while it runs on `task`, so that the test can tell when it ended before the
+ * check did (a forgotten `await`).
+ *
+ * @example
+ * const running = startCheck(task, 'toRespondHttp')
+ * try { … } finally { running.done() }
+ */
+export function startCheck(task: CheckTask, matcher: string, stack?: string): RunningCheck {
+  let settle = (): void => {}
+  const entry: InFlight = { matcher, stack, orphaned: false, settled: new Promise<void>((resolve) => (settle = resolve)), settle: () => settle() }
+  const set = IN_FLIGHT.get(task) ?? new Set()
+  IN_FLIGHT.set(task, set)
+  set.add(entry)
+  return {
+    target: (target) => (entry.target = target),
+    done: () => {
+      set.delete(entry)
+      entry.settle()
+    },
+    orphaned: () => entry.orphaned,
+  }
+}
+
+/**
+ * The checks of `task` still running once its test function has returned: marks them as
+ * orphaned (nobody awaited them), waits for their verdicts (each is bounded by its deadline),
+ * and says which they were, as `toRespondHttp http://api/health`.
+ *
+ * @example
+ * const { checks } = await awaitOrphans(task)
+ * if (checks.length > 0) throw new Error(`not awaited: ${checks.join(', ')}`)
+ */
+export async function awaitOrphans(task: CheckTask): Promise<{ checks: string[]; stack?: string }> {
+  const running = [...(IN_FLIGHT.get(task) ?? [])]
+  for (const entry of running) entry.orphaned = true
+  await Promise.all(running.map((entry) => entry.settled))
+  return { checks: running.map((entry) => `${entry.matcher}${entry.target ? ` ${entry.target}` : ''}`), stack: running[0]?.stack }
 }

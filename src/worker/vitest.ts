@@ -8,9 +8,11 @@
 import { aroundEach, expect } from 'vitest'
 import { matchers } from '../../matchers/index.ts'
 import { redactWorkerOutput, redactWorkerReports } from './report-redaction.ts'
-import { type CheckTask, getRuntime } from './runtime.ts'
+import { awaitOrphans, type CheckTask, getRuntime } from './runtime.ts'
+import { NotAwaitedError } from './not-awaited.ts'
 
 export type { ProdcheckMatchers } from '../../matchers/types.ts'
+export type { CheckRecord } from '../core/task-meta.ts'
 
 expect.extend(matchers)
 
@@ -23,6 +25,10 @@ aroundEach(async (runTest, context) => {
   const task = context.task as unknown as CheckTask
   task.meta.prodcheck = []
   await getRuntime().currentTask.run(task, runTest)
+  // a check still running once the test returned was not awaited: its verdict could not fail
+  // the test, and would come after it as an error of no test
+  const forgotten = await awaitOrphans(task)
+  if (forgotten.checks.length > 0) throw new NotAwaitedError(forgotten.checks, forgotten.stack)
 })
 
 // Most check files test HTTP: start loading undici (and compiling its HTTP parser, which it

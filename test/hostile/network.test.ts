@@ -151,8 +151,8 @@ describe('HTTP peers', () => {
   test.each([
     ['redirect loop', () => startHttp((req, res) => res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end()), '/a', /EREDIRECTLOOP: redirect loop: /],
     ['redirect to another scheme', () => startHttp((_, res) => res.writeHead(301, { location: 'gopher://example.com/' }).end()), '/', /EREDIRECTSCHEME: redirected to gopher:\/\/example\.com\/, which is not http\(s\)/],
-    ['invalid HTTP', () => raw('SSH-2.0-OpenSSH_9.2\r\n', 'hang'), '/', /(EBADHTTP|HPE_\w+): 127\.0\.0\.1:\d+ sent an invalid HTTP response/],
-    ['chunked encoding broken mid-way', () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n'), '/', /(HPE_\w+|EBADHTTP|ECONNCLOSED): /],
+    ['invalid HTTP', () => raw('SSH-2.0-OpenSSH_9.2\r\n', 'hang'), '/', /EBADHTTP: 127\.0\.0\.1:\d+ sent an invalid HTTP response/],
+    ['chunked encoding broken mid-way', () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n'), '/', /(EBADHTTP|ECONNCLOSED): /],
     ['chunked stream cut mid-way', () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100\r\nonly a few bytes'), '/', /ECONNCLOSED: 127\.0\.0\.1:\d+ closed the connection in the middle of the body|UND_ERR/],
     ['Content-Length promises more than sent', () => raw('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes!'), '/', /body length does not match Content-Length|closed the connection in the middle of the body/],
   ] as const)('%s', async (name, start, path, cause) => {

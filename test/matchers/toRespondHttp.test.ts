@@ -102,10 +102,39 @@ describe('toRespondHttp', () => {
     await expect(expect(`${api.url}/health`).toRespondHttp({ status: 'ok' as never })).rejects.toThrow(/toRespondHttp: status must be a code/)
   })
 
-  test('records the check on the test for reporters', async ({ task }) => {
-    await expect(`${api.url}/health`).toRespondHttp()
-    expect(task.meta).toMatchObject({
-      prodcheck: [{ matcher: 'toRespondHttp', target: `${api.url}/health`, ok: true, summary: 'HTTP 200 OK', latencyMs: expect.any(Number) }],
+  test('records the check on the test for reporters, as typed data', async ({ task }) => {
+    await expect(`${api.url}/health`).toRespondHttp({ maxLatencyMs: 2000 })
+    await expect(`http://127.0.0.1:${await freePort()}/`).not.toRespondHttp()
+    expect(task.meta.prodcheck).toEqual([
+      {
+        matcher: 'toRespondHttp',
+        target: `${api.url}/health`,
+        tier: 'diagnostic',
+        status: 'pass',
+        latencyMs: expect.any(Number),
+        phases: { connect: expect.any(Number), firstByte: expect.any(Number), body: expect.any(Number) },
+        budgetMs: 2000,
+        expected: 'GET → status 2xx, within 2000 ms',
+        summary: 'HTTP 200 OK',
+        failures: [],
+        warnings: [],
+        componentType: 'component',
+        facts: { httpStatus: 200, httpVersion: '1.1', redirects: 0 },
+      },
+      expect.objectContaining({ status: 'pass', negated: true, expected: 'not: GET → status 2xx', failures: [] }),
+    ])
+  })
+
+  test('records what failed, every failure line, the error and its fix', async ({ task }) => {
+    await expect(expect(`${api.url}/health`).toRespondHttp({ status: 204, bodyIncludes: 'nope' })).rejects.toThrow()
+    const port = await freePort()
+    await expect(expect(`http://127.0.0.1:${port}/`).toRespondHttp()).rejects.toThrow()
+    const [wrong, refused] = task.meta.prodcheck ?? []
+    expect(wrong).toMatchObject({ status: 'fail', summary: 'HTTP 200 OK', failures: ['status 200, expected 204', 'body does not include "nope"'] })
+    expect(refused).toMatchObject({
+      status: 'fail',
+      failures: [],
+      error: { code: 'ECONNREFUSED', message: `connection refused by 127.0.0.1:${port}`, hint: expect.stringMatching(/nothing is listening there/) },
     })
   })
 })

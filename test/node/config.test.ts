@@ -134,7 +134,7 @@ describe('vitest run --project prod, on a project with unit tests and checks', (
     const document = JSON.parse(readFileSync(health, 'utf8'))
     expect(document).toMatchObject({ status: 'warn', description: 'prodcheck', notes: ['5 passed, 1 degraded, 0 failed'] })
     expect(document.checks['the optional flaky check:responseTime']).toEqual([
-      { componentId: `${api.url}/flaky`, componentType: 'component', observedValue: expect.any(Number), observedUnit: 'ms', status: 'warn', time: expect.any(String), output: 'passed after 1 retry', tier: 'diagnostic', file: 'prod-tests/api.test.ts' },
+      { componentId: `${api.url}/flaky`, componentType: 'component', observedValue: expect.any(Number), observedUnit: 'ms', status: 'warn', time: expect.any(String), output: 'passed after 1 retry', tier: 'diagnostic', file: 'prod-tests/api.test.ts', matcher: 'toRespondHttp' },
     ])
     expect(document.checks['api is up:responseTime'][0]).toMatchObject({ status: 'pass', tier: 'smoke' })
   })

@@ -1,8 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { type CheckResult, safeMessage, withKeys } from '../../src/node/results.ts'
 import { MAX_LINES } from '../../src/core/text.ts'
+import { aResult } from '../support/results.ts'
 
-const result = (name: string, file: string): Omit<CheckResult, 'key'> => ({ id: `${file}#${name}`, name, file, tier: 'smoke', tags: [], status: 'pass', latencyMs: 1, time: '', retries: 0, checks: [] })
+const result = (name: string, file: string): Omit<CheckResult, 'key'> => {
+  const { key: _, ...rest } = aResult({ name, file, id: `${file}#${name}` })
+  return rest
+}
 
 describe('withKeys', () => {
   test('a name alone when unique, with its file when not, then numbered', () => {

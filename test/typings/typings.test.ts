@@ -34,3 +34,11 @@ describe('the matcher types for Vitest', () => {
     expect(output).toMatch(/Property 'toRespondHttp' does not exist/)
   })
 })
+
+describe('the check records', () => {
+  test('are typed on Vitest’s TaskMeta: a reporter reads status, latency, error, facts without a cast', async () => {
+    const { code, output } = await tsc('tsconfig.meta.json')
+    expect(output).toBe('')
+    expect(code).toBe(0)
+  })
+})

@@ -35,6 +35,24 @@ describe('the prodcheck environment and driver noise', () => {
   })
 })
 
+// absorbDriverNoise rests on this (docs/decisions/0013): if an upgrade of Vitest changes it, this fails first
+describe('Vitest’s worker, as noise.ts relies on it', () => {
+  const LISTENERS = resolve(import.meta.dirname, '../fixtures/projects/listeners')
+
+  test('reports an uncaught error when its listener is the only one', async () => {
+    const run = await runVitest(LISTENERS, [])
+    expect(run.code).toBe(1)
+    expect(run.output).toMatch(/Unhandled/)
+    expect(run.output).toContain('thrown from a timer')
+  })
+
+  test('leaves it to another listener when there is one', async () => {
+    const run = await runVitest(LISTENERS, [], { env: { OTHER_LISTENER: '1' } })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).not.toMatch(/Unhandled/)
+  })
+})
+
 describe('absorbDriverNoise in a process with no other handler', () => {
   // the built module (npm test builds first), in a plain Node process: no runner listening
   const noise = pathToFileURL(resolve(CLI, '../../../worker/noise.js')).href

@@ -18,8 +18,12 @@ export type Format = (typeof FORMATS)[number]
 /** Nagios plugin exit codes. */
 export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const
 
+/** Longest Nagios status line: Nagios Core 3 reads 4 KiB of plugin output (4 reads 8 KiB). */
+const MAX_NAGIOS_BYTES = 4000
+
 /**
- * The report of `results` in `format`, and errors outside any check (`errors`).
+ * The report of `results` in `format`, and errors outside any check (`errors`). Tests the
+ * tier filter left out are counted, not listed; every format keeps the order of the run.
  *
  * @example
  * process.stdout.write(formatReport('json', results, []))
@@ -31,12 +35,16 @@ export function formatReport(format: Format, results: readonly CheckResult[], er
     case 'json':
       return `${JSON.stringify(withErrors(toHealthDocument(results), errors), null, 2)}\n`
     case 'junit':
-      return junit(results, errors)
+      return junit(shown(results), errors)
     case 'tap':
-      return tap(results, errors)
+      return tap(shown(results), errors)
     case 'nagios':
       return `${nagios(results, errors).line}\n`
   }
+}
+
+function shown(results: readonly CheckResult[]): CheckResult[] {
+  return results.filter((r) => r.skipReason !== 'filtered')
 }
 
 function withErrors<T extends { status: string; notes: string[] }>(document: T, errors: readonly string[]): T {
@@ -45,33 +53,48 @@ function withErrors<T extends { status: string; notes: string[] }>(document: T, 
 }
 
 /**
- * The Nagios status line (`PRODCHECK CRITICAL - … | 'api'=12ms;;;`) and its exit code.
+ * The Nagios status line (`PRODCHECK CRITICAL - … | 'api'=12ms;;;`) and its exit code: each
+ * failing check named with its own cause; at most 4000 bytes (perfdata cut first).
  *
  * @example
  * nagios(results, []) // { line: "PRODCHECK OK - 12 checks passed | 'api is up'=12ms;;; …", code: 0 }
  */
 export function nagios(results: readonly CheckResult[], errors: readonly string[]): { line: string; code: number } {
   const ran = results.filter((r) => r.status !== 'skip')
-  const { passed, degraded } = summarize(ran)
-  const perfdata = ran.map((r) => `'${perfLabel(r.key)}'=${Math.round(r.latencyMs * 100) / 100}ms;;;`).join(' ')
+  const { passed, degraded, leftOut } = summarize(results)
   const failures = ran.filter((r) => r.status === 'fail')
   let state: keyof typeof NAGIOS
   let text: string
   if (failures.length > 0 || errors.length > 0) {
     state = 'CRITICAL'
-    const first = failures[0]
     text = failures.length > 0
-      ? `${failures.length} of ${ran.length} checks failed: ${failures.map((r) => r.name).join(', ')}${first?.message ? ` (${observed(first.message)})` : ''}`
+      ? `${failures.length} of ${ran.length} checks failed: ${failures.map((r) => `${r.name} (${r.cause[0] ?? 'failed'})`).join('; ')}`
       : `the run failed: ${safeMessage(errors[0] ?? '')}`
+  } else if (ran.length === 0) {
+    state = 'UNKNOWN'
+    text = `no check ran${leftOut ? ` (${leftOut} not selected)` : ''}: nothing says the service is healthy`
   } else if (degraded > 0) {
     state = 'WARNING'
-    text = `${degraded} of ${ran.length} checks passed only after a retry: ${ran.filter((r) => r.status === 'warn').map((r) => r.name).join(', ')}`
+    text = `${degraded} of ${ran.length} checks degraded: ${ran.filter((r) => r.status === 'warn').map((r) => `${r.name} (${r.cause[0] ?? 'degraded'})`).join('; ')}`
   } else {
     state = 'OK'
     text = `${passed} checks passed`
   }
-  const line = `PRODCHECK ${state} - ${oneLine(text)}${perfdata ? ` | ${perfdata}` : ''}`
+  const head = cutBytes(`PRODCHECK ${state} - ${oneLine(text)}`, MAX_NAGIOS_BYTES - 100)
+  let line = head
+  for (const [i, r] of ran.filter((r) => r.timed).entries()) {
+    const entry = `${i === 0 ? ' | ' : ' '}'${perfLabel(r.key)}'=${Math.round(r.latencyMs * 100) / 100}ms;;;`
+    if (Buffer.byteLength(line) + Buffer.byteLength(entry) > MAX_NAGIOS_BYTES) break
+    line += entry
+  }
   return { line, code: NAGIOS[state] }
+}
+
+function cutBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text
+  let cut = text.slice(0, max)
+  while (Buffer.byteLength(cut) > max - 1) cut = cut.slice(0, -1)
+  return `${cut}…`
 }
 
 function junit(results: readonly CheckResult[], errors: readonly string[]): string {
@@ -82,10 +105,10 @@ function junit(results: readonly CheckResult[], errors: readonly string[]): stri
     const skipped = tests.filter((t) => t.status === 'skip').length
     const time = tests.reduce((sum, t) => sum + t.latencyMs, 0) / 1000
     const cases = tests.map((t) => {
-      const properties = [`<property name="tier" value="${xml(t.tier)}"/>`, ...t.checks.map((c) => `<property name="prodcheck" value="${xml(`${c.matcher} ${c.target}: ${c.summary} (${c.latencyMs} ms)`)}"/>`)]
+      const properties = [`<property name="tier" value="${xml(t.tier)}"/>`, ...t.checks.map((c) => `<property name="prodcheck" value="${xml(`${c.matcher} ${c.target}: ${c.status} ${c.summary}${c.latencyMs === undefined ? '' : ` (${c.latencyMs} ms)`}`)}"/>`)]
       const body = t.status === 'fail'
-        ? `<failure message="${xml(firstLine(t.message))}">${xml(t.message ?? '')}</failure>`
-        : t.status === 'skip' ? '<skipped/>' : t.status === 'warn' ? `<system-out>${xml(`passed after ${t.retries} retries`)}</system-out>` : ''
+        ? `<failure message="${xml(t.cause[0] ?? 'failed')}">${xml(t.cause.join('\n'))}</failure>`
+        : t.status === 'skip' ? `<skipped message="${t.skipReason ?? 'skipped'}"/>` : t.status === 'warn' ? `<system-out>${xml(t.cause.join('\n'))}</system-out>` : ''
       return `    <testcase classname="${xml(file)}" name="${xml(t.name)}" time="${(t.latencyMs / 1000).toFixed(3)}">\n      <properties>${properties.join('')}</properties>${body ? `\n      ${body}` : ''}\n    </testcase>`
     })
     return `  <testsuite name="${xml(file)}" tests="${tests.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`
@@ -104,20 +127,25 @@ function tap(results: readonly CheckResult[], errors: readonly string[]): string
     const n = i + 1
     // names come on one line; a `#` would start a directive
     const name = nameWithFile(r).replace(/\\/g, '\\\\').replace(/#/g, '\\#')
-    if (r.status === 'skip') lines.push(`ok ${n} - ${name} # SKIP not selected`)
+    if (r.status === 'skip') lines.push(r.skipReason === 'todo' ? `not ok ${n} - ${name} # TODO` : `ok ${n} - ${name} # SKIP ${r.skipReason === 'filtered' ? 'not selected' : 'skipped in its file'}`)
     else if (r.status === 'fail') {
-      lines.push(`not ok ${n} - ${name}`, '  ---', `  message: ${JSON.stringify(r.message ?? '')}`, `  tier: ${r.tier}`, `  latency_ms: ${r.latencyMs}`, '  ...')
-    } else lines.push(`ok ${n} - ${name} # time=${r.latencyMs}ms${r.status === 'warn' ? ` (degraded: passed after ${r.retries} retries)` : ''}`)
+      lines.push(`not ok ${n} - ${name}`, '  ---', `  message: ${yamlText(r.cause[0] ?? 'failed')}`, '  severity: fail', '  cause: |', ...r.cause.map((c) => `    ${c}`), `  tier: ${r.tier}`, `  latency_ms: ${r.latencyMs}`, '  ...')
+    } else lines.push(`ok ${n} - ${name} # time=${r.latencyMs}ms${r.status === 'warn' ? ` (degraded: ${r.cause.join('; ').replace(/#/g, '\\#')})` : ''}`)
   })
   errors.forEach((e, i) => {
-    lines.push(`not ok ${results.length + i + 1} - the run`, '  ---', `  message: ${JSON.stringify(safeMessage(e))}`, '  ...')
+    lines.push(`not ok ${results.length + i + 1} - the run`, '  ---', `  message: ${yamlText(oneLine(e))}`, '  ...')
   })
   return `${lines.join('\n')}\n`
 }
 
-function observed(message: string): string {
-  const line = message.split('\n').find((l) => l.trimStart().startsWith('observed')) ?? firstLine(message)
-  return line.replace(/^\s*observed\s+/, '')
+/**
+ * A YAML single-quoted scalar (TAP 13 diagnostics): the text is one printable line (results.ts
+ * made it so), and a quote is doubled; no backslash escapes, which TAP's YAMLish readers
+ * (Perl's prove) do not all read. Lists of lines go in a literal block (`cause: |`), which
+ * they all read whatever the lines hold.
+ */
+function yamlText(text: string): string {
+  return `'${text.replace(/[\r\n]+/g, ' ').replace(/'/g, "''")}'`
 }
 
 function firstLine(text: string | undefined): string {

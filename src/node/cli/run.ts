@@ -76,10 +76,10 @@ async function run(values: Record<string, unknown>, filters: string[], format: F
   if (values.smoke && values.diagnostic) throw new UsageError('--smoke and --diagnostic exclude each other (give neither to run both tiers)')
   if (values.timeout !== undefined) process.env.PRODCHECK_TIMEOUT_MS = String(parseDuration(String(values.timeout), '--timeout'))
   const waitMs = values.wait === undefined ? 0 : parseDuration(String(values.wait), '--wait')
-  const tagsFilter = values.smoke ? ['smoke'] : values.diagnostic ? ['!smoke'] : undefined
+  const tier = values.smoke ? 'smoke' : values.diagnostic ? 'diagnostic' : undefined
   const deadline = Date.now() + waitMs
 
-  const session = await openSession({ project: String(values.project ?? 'prod'), filters, tagsFilter })
+  const session = await openSession({ project: String(values.project ?? 'prod'), filters, ...(tier && { tier }) })
   let outcome: RunOutcome
   try {
     outcome = await session.runAll()

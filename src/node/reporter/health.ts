@@ -1,22 +1,28 @@
 /**
  * The `application/health+json` document of a run (IETF draft-inadarei-api-health-check):
  * `status` pass / warn / fail, and `checks` keyed by `component:measurement`, each an array
- * of observations with `status`, `observedValue`, `observedUnit: 'ms'`, `time`, `output`.
+ * of observations (one a check) with `status`, `observedValue`, `observedUnit: 'ms'`,
+ * `componentType`, `time`, and for a failing or degraded check its `output`: the cause
+ * (every failure line, then the fix), never its summary. Rendered from the check records.
  *
  * @module
  */
-import type { CheckResult, CheckStatus } from '../results.ts'
-import { summarize } from '../results.ts'
+import type { CheckResult, CheckStatus, ComponentType } from '../results.ts'
+import { checkCause, summarize } from '../results.ts'
 
 /** One observation of a health+json check. */
 export interface HealthObservation {
   componentId?: string
-  componentType: string
-  observedValue: number
-  observedUnit: 'ms'
+  componentType: ComponentType
+  /** Latency in ms; absent for checks that touch no network. */
+  observedValue?: number
+  observedUnit?: 'ms'
   status: Exclude<CheckStatus, 'skip'>
   time: string
+  /** Why it failed or is degraded, one line each. */
   output?: string
+  /** prodcheck extension: the matcher of the check. */
+  matcher?: string
   /** prodcheck extension: the tier of the check. */
   tier: CheckResult['tier']
   /** prodcheck extension: the check file. */
@@ -36,57 +42,52 @@ export interface HealthDocument {
 export const HEALTH_MEDIA_TYPE = 'application/health+json'
 
 /**
- * Builds the health+json document of the checks that ran (skipped ones are left out).
+ * Builds the health+json document of the checks that ran. Tests left out by the tier
+ * filter are counted in `notes`; a run in which no check ran is not a pass.
  *
  * @example
  * const body = JSON.stringify(toHealthDocument(results))
  */
 export function toHealthDocument(results: readonly CheckResult[], description = 'prodcheck'): HealthDocument {
   const ran = results.filter((r) => r.status !== 'skip')
-  const counts = summarize(ran)
-  const status = counts.failed > 0 ? 'fail' : counts.degraded > 0 ? 'warn' : 'pass'
+  const counts = summarize(results)
+  const status = ran.length === 0 || counts.failed > 0 ? 'fail' : counts.degraded > 0 ? 'warn' : 'pass'
   const checks: Record<string, HealthObservation[]> = {}
-  for (const result of ran) {
-    const key = `${result.key}:responseTime`
-    const output = result.status === 'fail' ? firstLines(result.message) : result.status === 'warn' ? `passed after ${result.retries} retr${result.retries === 1 ? 'y' : 'ies'}` : undefined
-    const base = { status: result.status as HealthObservation['status'], time: result.time, tier: result.tier, file: result.file, ...(output && { output }) }
-    checks[key] =
-      result.checks.length === 0
-        ? [{ componentType: 'component', observedValue: result.latencyMs, observedUnit: 'ms', ...base }]
-        : result.checks.map((check) => ({
-            componentId: check.target,
-            componentType: COMPONENT_TYPES[check.matcher] ?? 'component',
-            observedValue: check.latencyMs,
-            observedUnit: 'ms' as const,
-            ...base,
-            // in a failed test, the checks that held are reported as passing
-            ...(result.status === 'fail' && check.ok && { status: 'pass' as const, output: undefined }),
-          }))
-  }
+  for (const result of ran) checks[`${result.key}:responseTime`] = observations(result)
   const notes = [`${counts.passed} passed, ${counts.degraded} degraded, ${counts.failed} failed`]
+  if (counts.skipped > 0) notes.push(`${counts.skipped} skipped`)
+  if (counts.leftOut > 0) notes.push(`${counts.leftOut} not selected (other tier)`)
+  if (ran.length === 0) notes.push('no check ran: nothing says this service is healthy')
   const failed = ran.find((r) => r.status === 'fail')
-  return { status, description, notes, ...(failed && { output: `${failed.name}: ${observedLine(failed.message)}` }), checks }
+  return { status, description, notes, ...(failed && { output: `${failed.name}: ${failed.cause[0] ?? 'failed'}` }), checks }
 }
 
-const COMPONENT_TYPES: Record<string, string> = {
-  toConnectToDatabase: 'datastore',
-  toConnectToBroker: 'component',
-  toRespondHttp: 'component',
-  toBePingable: 'system',
-  toAcceptTcp: 'system',
-  toResolveDns: 'system',
-  toHaveValidCertificate: 'system',
-  toAcceptMail: 'component',
-  toHaveEnv: 'system',
-  toSatisfyVersion: 'system',
-}
-
-/** The "observed" line of a matcher message (what went wrong), else its first line. */
-function observedLine(message: string | undefined): string {
-  const lines = (message ?? '').split('\n')
-  return (lines.find((line) => line.trimStart().startsWith('observed')) ?? lines[0] ?? '').replace(/^\s*observed\s+/, '')
-}
-
-function firstLines(message: string | undefined, count = 4): string | undefined {
-  return message?.split('\n').slice(0, count).join('\n')
+function observations(result: CheckResult): HealthObservation[] {
+  const base = { time: result.time, tier: result.tier, file: result.file }
+  const list: HealthObservation[] = result.checks.map((check) => {
+    // a check that passed only on a retry is degraded, as its test is
+    const status = check.status === 'pass' && result.status === 'warn' && result.retries > 0 ? 'warn' : check.status
+    const output = check.status === 'fail' ? checkCause(check) : status === 'warn' ? result.cause : []
+    return {
+      componentId: check.target,
+      componentType: check.componentType,
+      ...(check.latencyMs !== undefined && { observedValue: check.latencyMs, observedUnit: 'ms' as const }),
+      status,
+      ...base,
+      ...(output.length > 0 && { output: output.join('\n') }),
+      matcher: check.matcher,
+    }
+  })
+  // a test that failed outside its checks (an assertion, a thrown error, a hook), or ran none
+  if (list.length === 0 || (result.status === 'fail' && !result.checks.some((check) => check.status === 'fail'))) {
+    list.push({
+      componentType: result.componentType,
+      observedValue: result.latencyMs,
+      observedUnit: 'ms',
+      status: result.status === 'skip' ? 'pass' : result.status,
+      ...base,
+      ...(result.cause.length > 0 && { output: result.cause.join('\n') }),
+    })
+  }
+  return list
 }

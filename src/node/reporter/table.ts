@@ -1,53 +1,76 @@
 /**
- * The text report of a run: one row per check (tier, name, target, status, latency), the
- * messages of the failures, and a summary line.
+ * The text report of a run: one row per check (tier, name, target, status, latency), then
+ * for each failure what was expected, observed, what failed and the fix (from the check
+ * records), and a summary line. Tests the tier filter left out are counted, not listed.
  *
  * @module
  */
 import { formatMs } from '../../core/text.ts'
-import { type CheckResult, summarize } from '../results.ts'
+import { type CheckRecord, type CheckResult, summarize } from '../results.ts'
 
 const STATUS_TEXT = { pass: 'pass', warn: 'WARN', fail: 'FAIL', skip: 'skip' } as const
 const MAX_NAME = 48
 const MAX_TARGET = 56
+const LABEL_WIDTH = 9
 
 /**
- * Formats the results as a table, followed by the messages of failed checks.
+ * Formats the results as a table, followed by the causes of the failures.
  *
  * @example
  * process.stdout.write(formatTable(results))
  */
 export function formatTable(results: readonly CheckResult[]): string {
-  const rows = results.map((r) => [
+  const shown = results.filter((r) => r.skipReason !== 'filtered')
+  const rows = shown.map((r) => [
     r.tier,
     cut(r.name, MAX_NAME),
     cut(r.checks.length === 0 ? '-' : `${r.checks[0]?.target}${r.checks.length > 1 ? ` +${r.checks.length - 1}` : ''}`, MAX_TARGET),
-    r.status === 'warn' ? `${STATUS_TEXT.warn} (retried ${r.retries}×)` : STATUS_TEXT[r.status],
-    r.status === 'skip' ? '' : formatMs(r.latencyMs),
+    statusText(r),
+    r.status === 'skip' || !r.timed ? '—' : formatMs(r.latencyMs),
   ])
   const header = ['tier', 'check', 'target', 'status', 'latency']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
   const line = (cells: string[]): string => cells.map((cell, i) => (i === 4 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
-  const failures = results.filter((r) => r.status === 'fail' && r.message).map((r) => `\n✗ ${r.name} (${r.file})\n${indent(r.message ?? '')}`)
+  const failures = shown.filter((r) => r.status === 'fail').map((r) => `\n✗ ${r.name} (${r.file})\n${explain(r)}`)
   return [line(header), ...rows.map(line), ...failures, '', summaryLine(results), ''].join('\n')
 }
 
+function statusText(result: CheckResult): string {
+  if (result.status === 'warn' && result.retries > 0) return `${STATUS_TEXT.warn} (retried ${result.retries}×)`
+  if (result.status === 'skip') return result.skipReason === 'todo' ? 'todo' : STATUS_TEXT.skip
+  return STATUS_TEXT[result.status]
+}
+
+/** What failed in a test: each failing check as expected / observed / failed / fix, else the test's error. */
+function explain(result: CheckResult): string {
+  const failing = result.checks.filter((check) => check.status === 'fail')
+  if (failing.length === 0) return (result.message ?? result.cause.join('\n')).split('\n').map((text) => `    ${text}`).join('\n')
+  return failing.map(describeCheck).join('\n')
+}
+
+function describeCheck(check: CheckRecord): string {
+  const took = check.latencyMs === undefined ? '' : check.error ? ` (after ${formatMs(check.latencyMs)})` : ` in ${formatMs(check.latencyMs)}`
+  const lines: Array<[string, string]> = [
+    ['expected', check.expected],
+    ['observed', `${check.summary}${took}`],
+    ...check.failures.map((failure): [string, string] => ['failed', failure]),
+    ...(check.error?.hint ? [['fix', check.error.hint] as [string, string]] : []),
+  ]
+  return [`    ${check.negated ? 'not.' : ''}${check.matcher} ${check.target}`, ...lines.map(([label, text]) => `      ${label.padEnd(LABEL_WIDTH)} ${text}`)].join('\n')
+}
+
 /**
- * `12 passed, 1 failed, slowest: db 840 ms` (degraded and skipped counts when there are any).
+ * `12 passed, 1 failed, slowest: db 840 ms` (degraded, skipped and not-selected counts when there are any).
  *
  * @example
  * summaryLine(results) // '12 passed, 1 failed, slowest: db 840 ms'
  */
 export function summaryLine(results: readonly CheckResult[]): string {
-  const { passed, degraded, failed, skipped, slowest } = summarize(results)
-  const parts = [`${passed} passed`, ...(degraded ? [`${degraded} degraded`] : []), `${failed} failed`, ...(skipped ? [`${skipped} skipped`] : [])]
+  const { passed, degraded, failed, skipped, leftOut, slowest } = summarize(results)
+  const parts = [`${passed} passed`, ...(degraded ? [`${degraded} degraded`] : []), `${failed} failed`, ...(skipped ? [`${skipped} skipped`] : []), ...(leftOut ? [`${leftOut} not selected`] : [])]
   return `${parts.join(', ')}${slowest ? `, slowest: ${slowest.name} ${formatMs(slowest.latencyMs)}` : ''}`
 }
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((line) => `    ${line}`).join('\n')
 }

@@ -3,7 +3,7 @@
  * `prodcheck_check_up{check,tier,file}` (1 up, 0 down), `prodcheck_check_degraded`,
  * `prodcheck_check_duration_seconds` (histogram of check latencies, for percentiles),
  * `prodcheck_check_latency_budget_seconds` (the `maxLatencyMs` of checks that have one),
- * `prodcheck_run_duration_seconds`, `prodcheck_last_run_timestamp_seconds`,
+ * `prodcheck_run_duration_seconds`, `prodcheck_run_errors`, `prodcheck_last_run_timestamp_seconds`,
  * `prodcheck_interval_seconds`, `prodcheck_runs_total`.
  *
  * @module
@@ -43,6 +43,7 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
   const runDuration = new Gauge({ name: 'prodcheck_run_duration_seconds', help: 'Duration of the last run of the suite.', registers: [registry] })
   const lastRun = new Gauge({ name: 'prodcheck_last_run_timestamp_seconds', help: 'When the last run of the suite finished (Unix time).', registers: [registry] })
   const budget = new Gauge({ name: 'prodcheck_check_latency_budget_seconds', help: 'Latency budget of the check (its maxLatencyMs), when it has one.', labelNames: LABELS, registers: [registry] })
+  const runErrors = new Gauge({ name: 'prodcheck_run_errors', help: 'Errors of the last run outside any check (a file that did not load, an unhandled rejection): the run failed.', registers: [registry] })
   const runs = new Counter({ name: 'prodcheck_runs_total', help: 'Runs of the suite completed since start.', registers: [registry] })
   const interval = new Gauge({ name: 'prodcheck_interval_seconds', help: 'Pause between two runs of the suite: results older than a few of these are stale.', registers: [registry] })
   if (intervalMs !== undefined) interval.set(intervalMs / 1000)
@@ -58,9 +59,10 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
         const series = { check: check.key, tier: check.tier, file: check.file }
         up.set(series, check.status === 'fail' ? 0 : 1)
         degraded.set(series, check.status === 'warn' ? 1 : 0)
-        duration.observe(series, check.latencyMs / 1000)
+        if (check.timed) duration.observe(series, check.latencyMs / 1000)
         if (check.budgetMs !== undefined) budget.set(series, check.budgetMs / 1000)
       }
+      runErrors.set(snapshot.errors.length)
       runDuration.set((snapshot.durationMs ?? 0) / 1000)
       if (snapshot.finishedAt) lastRun.set(Date.parse(snapshot.finishedAt) / 1000)
       runs.inc()

@@ -21,7 +21,8 @@ export function renderPage(snapshot: Snapshot, intervalMs: number, title = 'prod
   const degraded = snapshot.checks.filter((c) => c.status === 'warn').length
   const overall = snapshot.runs === 0 ? 'warn' : failed > 0 || snapshot.errors.length > 0 ? 'fail' : degraded > 0 ? 'warn' : 'pass'
   const headline = snapshot.runs === 0 ? 'waiting for the first run' : failed > 0 ? `${failed} of ${snapshot.checks.length} checks failing` : `${snapshot.checks.length} checks passing${degraded ? `, ${degraded} degraded` : ''}`
-  const rows = [...snapshot.checks].sort(order).map(row).join('\n')
+  // the order of the run, as every other output
+  const rows = snapshot.checks.map(row).join('\n')
   const refresh = Math.max(5, Math.round(intervalMs / 1000))
   return `<!doctype html>
 <html lang="en">
@@ -63,24 +64,13 @@ ${rows}
 function row(check: CachedCheck): string {
   const color = COLORS[check.status as keyof typeof COLORS] ?? COLORS.warn
   const target = check.checks.map((c) => c.target).join(', ')
-  const why = check.status === 'fail' && check.message ? `<div class="why">${html(explain(check.message))}</div>` : ''
-  return `<tr data-status="${check.status}"><td><span class="status" style="background:${color}">${check.status}</span></td><td>${html(check.name)}${target ? `<div class="target">${html(target)}</div>` : ''}${why}</td><td class="tier">${check.tier}</td><td class="latency">${formatMs(check.latencyMs)}</td><td class="changed">${html(check.lastChange)}</td></tr>`
-}
-
-/** What went wrong and what to fix, from a matcher message: its observed / failed / fix lines. */
-function explain(message: string): string {
-  const lines = message.split('\n').filter((line) => /^\s*(observed|failed|fix)\s/.test(line))
-  return (lines.length > 0 ? lines : message.split('\n').slice(0, 2)).map((line) => line.trim().replace(/^(\w+)\s+/, '$1: ')).join('\n')
+  const why = check.cause.length > 0 && check.status !== 'pass' ? `<div class="why">${html(check.cause.join('\n'))}</div>` : ''
+  // the key: checks of the same name are told apart by their file, as in every other output
+  return `<tr data-status="${check.status}"><td><span class="status" style="background:${color}">${check.status}</span></td><td>${html(check.key)}${target ? `<div class="target">${html(target)}</div>` : ''}${why}</td><td class="tier">${check.tier}</td><td class="latency">${check.timed ? formatMs(check.latencyMs) : '—'}</td><td class="changed">${html(check.lastChange)}</td></tr>`
 }
 
 function every(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : formatMs(ms)
-}
-
-/** Failing first, then degraded, then by name. */
-function order(a: CachedCheck, b: CachedCheck): number {
-  const rank = { fail: 0, warn: 1, pass: 2, skip: 3 }
-  return rank[a.status] - rank[b.status] || a.name.localeCompare(b.name)
 }
 
 function html(text: string): string {

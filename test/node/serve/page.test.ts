@@ -7,6 +7,7 @@ import { renderPage } from '../../../src/node/serve/page.ts'
 import type { Snapshot } from '../../../src/node/serve/scheduler.ts'
 import { type ServeProcess, startServe } from '../../support/cli.ts'
 import { freePort, type Running, startHttp } from '../../support/servers.ts'
+import { aResult } from '../../support/results.ts'
 
 const BASIC = resolve(import.meta.dirname, '../../fixtures/projects/basic')
 const CHROMIUM = '/usr/bin/chromium'
@@ -41,16 +42,20 @@ describe('the status page in a real browser', () => {
     await api?.close()
   })
 
-  test('shows one row per check, coloured by status, failures first, and fits a phone', async () => {
+  test('shows one row per check in the order of the run (as every output), coloured by status, with the cause of failures, and fits a phone', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } })
     await page.goto(`${serve.url}/`)
     const rows = await page.$$eval('tbody tr', (trs) =>
       trs.map((tr) => ({ status: tr.getAttribute('data-status'), colour: getComputedStyle(tr.querySelector('.status') as Element).backgroundColor, name: tr.querySelector('td:nth-child(2)')?.firstChild?.textContent })),
     )
     expect(rows).toHaveLength(6)
-    expect(rows[0]).toEqual({ status: 'fail', colour: RED, name: 'the optional smoke check' })
-    expect(rows[1]).toEqual({ status: 'warn', colour: AMBER, name: 'the optional flaky check' })
-    expect(rows.slice(2).every((row) => row.status === 'pass' && row.colour === GREEN)).toBe(true)
+    const byName = new Map(rows.map((row) => [row.name, row]))
+    expect(byName.get('the optional smoke check')).toEqual({ status: 'fail', colour: RED, name: 'the optional smoke check' })
+    expect(byName.get('the optional flaky check')).toEqual({ status: 'warn', colour: AMBER, name: 'the optional flaky check' })
+    expect(rows.filter((row) => row.status === 'pass').every((row) => row.colour === GREEN)).toBe(true)
+    expect(rows.filter((row) => row.status === 'pass')).toHaveLength(4)
+    expect(rows.map((row) => row.name)[0]).toBe('api is up')
+    expect(await page.textContent('tr[data-status="fail"] .why')).toMatch(/ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there/)
     expect(await page.textContent('h1')).toContain('1 of 6 checks failing')
     expect(await page.getAttribute('h1 .overall', 'data-status')).toBe('fail')
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
@@ -76,7 +81,7 @@ describe('renderPage', () => {
     durationMs: 1000,
     errors: [],
     checks: [
-      { id: '1', name: '<img src=x onerror=alert(1)>', key: '<img src=x onerror=alert(1)>', file: 'a.test.ts', tier: 'smoke', tags: ['smoke'], status: 'pass', latencyMs: 12, time: '2026-01-01T00:00:01.000Z', retries: 0, checks: [], lastChange: '2026-01-01T00:00:01.000Z' },
+      { ...aResult({ name: '<img src=x onerror=alert(1)>' }), lastChange: '2026-01-01T00:00:01.000Z' },
     ],
   }
 
