@@ -37,8 +37,18 @@ function wall(dir: string, args: string[], env: Record<string, string>): number 
 export async function benchColdStart(): Promise<ColdStart> {
   installBuild()
   const endpoint = await startEndpoint()
-  const check = project('cold-check', "import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n", 'prod-tests/api.test.ts', "import { expect, test } from 'vitest'\ntest('api is up', async () => { await expect(process.env.API_URL).toRespondHttp() })\n")
-  const trivial = project('cold-trivial', 'export default {}\n', 'test/trivial.test.ts', "import { expect, test } from 'vitest'\ntest('trivial', () => { expect(1).toBe(1) })\n")
+  const check = project(
+    'cold-check',
+    "import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n",
+    'prod-tests/api.test.ts',
+    "import { expect, test } from 'vitest'\ntest('api is up', async () => { await expect(process.env.API_URL).toRespondHttp() })\n",
+  )
+  const trivial = project(
+    'cold-trivial',
+    'export default {}\n',
+    'test/trivial.test.ts',
+    "import { expect, test } from 'vitest'\ntest('trivial', () => { expect(1).toBe(1) })\n",
+  )
   try {
     const env = { API_URL: endpoint.url }
     wall(check, ['--project', 'prod'], env)
@@ -59,7 +69,11 @@ export async function benchColdStart(): Promise<ColdStart> {
 
 /** The endpoint runs in a process of its own: this one blocks in spawnSync while Vitest runs. */
 async function startEndpoint(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['-e', "require('http').createServer((q,r)=>r.end('ok')).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(
+    process.execPath,
+    ['-e', "require('http').createServer((q,r)=>r.end('ok')).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
   const port = await new Promise<string>((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk).trim())))
   return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() }
 }
@@ -71,5 +85,7 @@ function median(values: number[]): number {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await benchColdStart()
-  console.log(`one check ${Math.round(result.checkMs)} ms, one trivial test ${Math.round(result.trivialMs)} ms: ${result.ratio.toFixed(2)}× (target ≤ 1.3×)`)
+  console.log(
+    `one check ${Math.round(result.checkMs)} ms, one trivial test ${Math.round(result.trivialMs)} ms: ${result.ratio.toFixed(2)}× (target ≤ 1.3×)`,
+  )
 }

@@ -91,7 +91,12 @@ export async function benchConcurrency(): Promise<ConcurrencyRow[]> {
   const layouts = [...cases.map(([checks, files]) => ['checks', checks, files] as const), ['sleeps', 200, 10] as const]
   try {
     for (const [kind, checks, files] of layouts) {
-      const dir = project(`${kind}-n${checks}-f${files}`, checks, files, kind === 'sleeps' ? `await new Promise((resolve) => setTimeout(resolve, ${DELAY_MS}))` : undefined)
+      const dir = project(
+        `${kind}-n${checks}-f${files}`,
+        checks,
+        files,
+        kind === 'sleeps' ? `await new Promise((resolve) => setTimeout(resolve, ${DELAY_MS}))` : undefined,
+      )
       await runOnce(dir, url) // warm the OS caches: a rerun in CI or under `serve` has them
       const runs = []
       for (let i = 0; i < RUNS; i++) runs.push(await runOnce(dir, url))
@@ -113,7 +118,9 @@ export function concurrencyTable(rows: readonly ConcurrencyRow[]): string {
   const lines = ['| tests | files | wall ms | wall ÷ N=1 | test ms (in Vitest) | ideal ms | test ÷ ideal |', '|---:|---:|---:|---:|---:|---:|---:|']
   for (const r of rows) {
     const tests = r.kind === 'sleeps' ? `${r.checks} sleeps (Vitest alone)` : String(r.checks)
-    lines.push(`| ${tests} | ${r.files} | ${Math.round(r.wallMs)} | ${r.wallRatio.toFixed(2)}× | ${Math.round(r.testMs)} | ${r.idealMs} | ${r.testRatio.toFixed(2)}× |`)
+    lines.push(
+      `| ${tests} | ${r.files} | ${Math.round(r.wallMs)} | ${r.wallRatio.toFixed(2)}× | ${Math.round(r.testMs)} | ${r.idealMs} | ${r.testRatio.toFixed(2)}× |`,
+    )
   }
   return lines.join('\n')
 }

@@ -30,11 +30,15 @@ for (const row of overhead) {
 }
 
 const cold = await benchColdStart()
-sections.push(`## Cold start\n\n\`vitest run --project prod\` with one HTTP check, against \`vitest run\` of one trivial test in the same workspace (median of ${process.env.BENCH_COLD_RUNS ?? 7} interleaved runs): ${Math.round(cold.checkMs)} ms against ${Math.round(cold.trivialMs)} ms.`)
+sections.push(
+  `## Cold start\n\n\`vitest run --project prod\` with one HTTP check, against \`vitest run\` of one trivial test in the same workspace (median of ${process.env.BENCH_COLD_RUNS ?? 7} interleaved runs): ${Math.round(cold.checkMs)} ms against ${Math.round(cold.trivialMs)} ms.`,
+)
 verdict('cold start, one check ÷ one trivial test', cold.ratio, 1.3)
 
 const concurrency = await benchConcurrency()
-sections.push(`## Concurrency\n\nN checks of a local endpoint answering after 100 ms, each case a whole \`vitest run --project prod\` process (median of ${process.env.BENCH_RUNS ?? 3} runs). "Vitest alone" is the same layout with tests that only wait 100 ms: the floor of the framework.\n\n${concurrencyTable(concurrency)}`)
+sections.push(
+  `## Concurrency\n\nN checks of a local endpoint answering after 100 ms, each case a whole \`vitest run --project prod\` process (median of ${process.env.BENCH_RUNS ?? 3} runs). "Vitest alone" is the same layout with tests that only wait 100 ms: the floor of the framework.\n\n${concurrencyTable(concurrency)}`,
+)
 const spread = concurrency.find((r) => r.kind === 'checks' && r.checks === 200 && r.files === 10)
 const floor = concurrency.find((r) => r.kind === 'sleeps')
 if (spread) verdict('concurrency, 200 checks over 10 files ÷ 1 check', spread.wallRatio, 1.5, 1.2)
@@ -45,10 +49,17 @@ if (spread && floor) {
 }
 
 const serve = await benchServe()
-sections.push(`## prodcheck serve under load\n\nautocannon, 50 connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route, against \`prodcheck serve\` (interval 60 s) on the same machine.\n\n${serveTable(serve)}`)
+sections.push(
+  `## prodcheck serve under load\n\nautocannon, 50 connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route, against \`prodcheck serve\` (interval 60 s) on the same machine.\n\n${serveTable(serve)}`,
+)
 const health = serve.rows.find((row) => row.route === '/health')
-if (health) verdicts.push(`- serve /health: ${Math.round(health.requestsPerSecond)} requests/s, p99 ${health.p99Ms} ms (target ≥ 10000 requests/s): ${health.requestsPerSecond >= 10_000 ? 'met' : 'MISSED'}`)
-verdicts.push(`- serve: suite runs ${serve.runsBefore} before and ${serve.runsAfter} after ${serve.requests} requests (requests never start a run): ${serve.runsAfter === serve.runsBefore ? 'met' : 'MISSED'}`)
+if (health)
+  verdicts.push(
+    `- serve /health: ${Math.round(health.requestsPerSecond)} requests/s, p99 ${health.p99Ms} ms (target ≥ 10000 requests/s): ${health.requestsPerSecond >= 10_000 ? 'met' : 'MISSED'}`,
+  )
+verdicts.push(
+  `- serve: suite runs ${serve.runsBefore} before and ${serve.runsAfter} after ${serve.requests} requests (requests never start a run): ${serve.runsAfter === serve.runsBefore ? 'met' : 'MISSED'}`,
+)
 
 const report = [
   '# Benchmark results',

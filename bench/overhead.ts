@@ -104,7 +104,8 @@ export async function benchOverhead(): Promise<OverheadRow[]> {
 
 export function overheadTable(rows: readonly OverheadRow[]): string {
   const lines = ['| work | raw client ms/op | prodcheck ms/op | added ms | ratio |', '|---|---:|---:|---:|---:|']
-  for (const r of rows) lines.push(`| ${r.client} | ${r.rawMs.toFixed(3)} | ${r.checkMs.toFixed(3)} | ${r.addedMs.toFixed(3)} | ${r.ratio.toFixed(2)}× |`)
+  for (const r of rows)
+    lines.push(`| ${r.client} | ${r.rawMs.toFixed(3)} | ${r.checkMs.toFixed(3)} | ${r.addedMs.toFixed(3)} | ${r.ratio.toFixed(2)}× |`)
   return lines.join('\n')
 }
 

@@ -34,18 +34,25 @@ export async function benchServe(): Promise<ServeBench> {
   const dir = join(WORK, 'serve')
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, 'prod-tests'), { recursive: true })
-  writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
+  writeFileSync(
+    join(dir, 'vitest.config.ts'),
+    `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
+  )
   writeFileSync(
     join(dir, 'prod-tests/api.test.ts'),
     `import { expect, test } from 'vitest'\ntest('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.API_URL).toRespondHttp() })\ntest('api answers JSON', { tags: ['diagnostic'] }, async () => { await expect(process.env.API_URL).toRespondHttp({ json: { status: 'ok' } }) })\n`,
   )
   const api = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
   await new Promise<void>((done) => api.listen(0, '127.0.0.1', done))
-  const serve = spawn(process.execPath, [join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js'), 'serve', '--port', '0', '--interval', '60s'], {
-    cwd: dir,
-    env: { ...process.env, API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/` },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const serve = spawn(
+    process.execPath,
+    [join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js'), 'serve', '--port', '0', '--interval', '60s'],
+    {
+      cwd: dir,
+      env: { ...process.env, API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   try {
     const url = await firstRun(serve)
     const runsBefore = await runs(url)

@@ -127,7 +127,10 @@ export function runCheckSync<Observed>(context: MatcherContext, spec: SyncCheckS
 function callSite(): string {
   const site: { stack?: string } = {}
   Error.captureStackTrace(site, runCheck)
-  const frames = (site.stack ?? '').split('\n').slice(1).filter((frame) => !OWN_CODE.some((dir) => frame.includes(dir)) && !/[\\/]node_modules[\\/](@vitest|vitest|chai)[\\/]|node:internal/.test(frame))
+  const frames = (site.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .filter((frame) => !OWN_CODE.some((dir) => frame.includes(dir)) && !/[\\/]node_modules[\\/](@vitest|vitest|chai)[\\/]|node:internal/.test(frame))
   return ['Error', ...frames].join('\n')
 }
 
@@ -155,7 +158,14 @@ function cleanError(error: unknown, matcher: string, above: (...args: never[]) =
   return clean
 }
 
-function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined, spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>, timed: boolean, notAwaited: boolean): MatcherResult {
+function conclude<Observed>(
+  context: MatcherContext,
+  task: CheckTask | undefined,
+  spec: Omit<CheckSpec<Observed>, 'probe'>,
+  result: ProbeResult<Observed>,
+  timed: boolean,
+  notAwaited: boolean,
+): MatcherResult {
   const isNot = Boolean(context.isNot)
   if (task) {
     task.meta.prodcheck ??= []
@@ -173,13 +183,19 @@ function conclude<Observed>(context: MatcherContext, task: CheckTask | undefined
  * The record of a check, as it is reported (by Vitest's own JSON reporter too): every text
  * redacted, printable and cut here.
  */
-function toRecord<Observed>(spec: Omit<CheckSpec<Observed>, 'probe'>, result: ProbeResult<Observed>, how: { isNot: boolean; timed: boolean; notAwaited: boolean; smoke: boolean }): CheckRecord {
+function toRecord<Observed>(
+  spec: Omit<CheckSpec<Observed>, 'probe'>,
+  result: ProbeResult<Observed>,
+  how: { isNot: boolean; timed: boolean; notAwaited: boolean; smoke: boolean },
+): CheckRecord {
   const line = (text: string): string => peerText(text, MAX_LINE_CHARS)
   const held = result.ok
   // under `.not`, the check fails when every expectation held, and passes when one did not
   const judged = how.isNot ? (held ? [`every expectation held (${line(result.summary)}), and the check is negated (.not)`] : []) : result.failures
   // a check nobody awaited fails its test whatever it saw: that is the first thing to fix
-  const failures = how.notAwaited ? [`not awaited: the test ended before the check did; write \`await expect(…).${spec.matcher}(…)\``, ...judged] : judged
+  const failures = how.notAwaited
+    ? [`not awaited: the test ended before the check did; write \`await expect(…).${spec.matcher}(…)\``, ...judged]
+    : judged
   const verdict: CheckStatus = how.isNot ? (held ? 'fail' : 'pass') : !held ? 'fail' : result.warnings.length > 0 ? 'warn' : 'pass'
   const status: CheckStatus = how.notAwaited ? 'fail' : verdict
   return {
@@ -196,7 +212,10 @@ function toRecord<Observed>(spec: Omit<CheckSpec<Observed>, 'probe'>, result: Pr
     summary: line(result.summary),
     failures: bounded(failures).map(line),
     warnings: bounded(how.isNot ? [] : result.warnings).map(line),
-    ...(result.error && !how.isNot && { error: { code: line(result.error.code), message: line(result.error.message), ...(result.error.hint && { hint: line(result.error.hint) }) } }),
+    ...(result.error &&
+      !how.isNot && {
+        error: { code: line(result.error.code), message: line(result.error.message), ...(result.error.hint && { hint: line(result.error.hint) }) },
+      }),
     componentType: spec.componentType,
     facts: spec.facts?.(result.observed) ?? {},
   }
@@ -226,4 +245,3 @@ export function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O,
 function asTask(value: unknown): CheckTask | undefined {
   return value && typeof value === 'object' && 'meta' in value && typeof value.meta === 'object' ? (value as CheckTask) : undefined
 }
-

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type ProbeResult } from '../src/core/result.ts'
+import type { ProbeResult } from '../src/core/result.ts'
 import { formatMs } from '../src/core/text.ts'
 import { cutLines, MAX_LINE_CHARS, MAX_LINES, peerText } from '../src/core/text.ts'
 
@@ -61,5 +61,8 @@ export function formatMessage({ matcher, isNot, expected, result, details = [] }
   lines.push(...details)
   const head = `${isNot ? 'not.' : ''}${matcher}: ${peerText(result.target, MAX_LINE_CHARS)}`
   const body = lines.map(([label, text]) => `  ${label.padEnd(LABEL_WIDTH)} ${peerText(text, MAX_LINE_CHARS)}`)
-  return [head, ...cutLines(body, MAX_LINES - 1).map((line) => (line.startsWith('… ') ? `  ${'…'.padEnd(LABEL_WIDTH)} ${line.slice(2)}` : line))].join('\n')
+  return [
+    head,
+    ...cutLines(body, MAX_LINES - 1).map((line) => (line.startsWith('… ') ? `  ${'…'.padEnd(LABEL_WIDTH)} ${line.slice(2)}` : line)),
+  ].join('\n')
 }

@@ -21,7 +21,11 @@ export function toBePingable(this: MatcherContext, target: unknown, options: Pin
   return runCheck<PingObserved>(this, {
     matcher: 'toBePingable',
     componentType: 'system',
-    facts: (observed) => ({ received: observed.received, packetLossPercent: observed.packetLossPercent, ...(observed.address && { address: observed.address }) }),
+    facts: (observed) => ({
+      received: observed.received,
+      packetLossPercent: observed.packetLossPercent,
+      ...(observed.address && { address: observed.address }),
+    }),
     budgetMs: options?.maxLatencyMs,
     expected: () => {
       const count = options.count ?? 3

@@ -23,10 +23,17 @@ export function toConnectToDatabase(this: MatcherContext, target: unknown, optio
   return runCheck<DatabaseObserved>(this, {
     matcher: 'toConnectToDatabase',
     componentType: 'datastore',
-    facts: (observed) => ({ protocol: observed.engine, ...(observed.serverVersion && { serverVersion: observed.serverVersion }), ...(observed.rowCount !== undefined && { rowCount: observed.rowCount }) }),
+    facts: (observed) => ({
+      protocol: observed.engine,
+      ...(observed.serverVersion && { serverVersion: observed.serverVersion }),
+      ...(observed.rowCount !== undefined && { rowCount: observed.rowCount }),
+    }),
     budgetMs: options?.maxLatencyMs,
     expected: () => {
-      const query = typeof options.query === 'string' ? `, then ${JSON.stringify(options.query.length > 60 ? `${options.query.slice(0, 60)}…` : options.query)} to succeed` : ''
+      const query =
+        typeof options.query === 'string'
+          ? `, then ${JSON.stringify(options.query.length > 60 ? `${options.query.slice(0, 60)}…` : options.query)} to succeed`
+          : ''
       return `a connection accepted${query}${options.maxLatencyMs === undefined ? '' : `, within ${formatMs(options.maxLatencyMs)}`}`
     },
     details: ({ observed }) => (observed.rows && observed.rows.length > 0 ? [['rows', JSON.stringify(observed.rows).slice(0, 200)]] : []),

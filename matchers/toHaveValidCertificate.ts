@@ -23,9 +23,14 @@ export function toHaveValidCertificate(this: MatcherContext, target: unknown, op
   return runCheck<CertificateObserved>(this, {
     matcher: 'toHaveValidCertificate',
     componentType: 'system',
-    facts: (observed) => ({ ...(observed.validTo && { notAfter: observed.validTo }), ...(observed.daysLeft !== undefined && { daysLeft: observed.daysLeft }), ...(observed.protocol && { protocol: observed.protocol }) }),
+    facts: (observed) => ({
+      ...(observed.validTo && { notAfter: observed.validTo }),
+      ...(observed.daysLeft !== undefined && { daysLeft: observed.daysLeft }),
+      ...(observed.protocol && { protocol: observed.protocol }),
+    }),
     budgetMs: options?.maxLatencyMs,
-    expected: () => `a trusted certificate, valid now, for ${options.servername ?? 'the host'}${options.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''}`,
+    expected: () =>
+      `a trusted certificate, valid now, for ${options.servername ?? 'the host'}${options.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''}`,
     details: ({ observed }) =>
       observed.validTo
         ? [

@@ -23,7 +23,11 @@ export function toRespondHttp(this: MatcherContext, target: unknown, options: Ht
   return runCheck(this, {
     matcher: 'toRespondHttp',
     componentType: 'component',
-    facts: (observed) => ({ ...(observed.status !== undefined && { httpStatus: observed.status }), ...(observed.httpVersion && { httpVersion: observed.httpVersion }), redirects: observed.redirects.length }),
+    facts: (observed) => ({
+      ...(observed.status !== undefined && { httpStatus: observed.status }),
+      ...(observed.httpVersion && { httpVersion: observed.httpVersion }),
+      redirects: observed.redirects.length,
+    }),
     budgetMs: options?.maxLatencyMs,
     expected: () => describeHttpExpectation(options),
     details: httpDetails,

@@ -87,7 +87,8 @@ export interface ExchangeProtocol {
   summary(): string
 }
 
-const DEFAULT_TIMEOUT_HINT = 'the peer accepted the connection but did not answer in time: is it overloaded, is this the right port and protocol, or does a firewall drop the packets?'
+const DEFAULT_TIMEOUT_HINT =
+  'the peer accepted the connection but did not answer in time: is it overloaded, is this the right port and protocol, or does a firewall drop the packets?'
 
 /**
  * Runs a probe's exchange under the kernel (see the module comment) and returns its result.
@@ -102,9 +103,13 @@ const DEFAULT_TIMEOUT_HINT = 'the peer accepted the connection but did not answe
 export async function runExchange<Observed>(setup: ExchangeSetup<Observed>, protocol: ExchangeProtocol): Promise<ProbeResult<Observed>> {
   const { limits } = setup
   const where = (): string => (typeof setup.where === 'function' ? setup.where() : setup.where)
-  const spec = { ...protocol, ...setup, get where() {
-    return where()
-  } }
+  const spec = {
+    ...protocol,
+    ...setup,
+    get where() {
+      return where()
+    },
+  }
   const scope = openScope(spec.receiveBudget ?? limits.maxReceivedBytes)
   const deadline = startDeadline(limits.timeoutMs, spec.signal)
   const phases: Phases = {}
@@ -198,7 +203,11 @@ function round(ms: number): number {
  * timeout: () => noConnection(where, limits.timeoutMs)
  */
 export function noConnection(where: string, timeoutMs: number): ProbeError {
-  return { code: 'ETIMEDOUT', message: `no connection to ${where} within ${formatMs(timeoutMs)}`, hint: 'the host does not answer: it is down, the address is wrong, or a firewall drops the packets' }
+  return {
+    code: 'ETIMEDOUT',
+    message: `no connection to ${where} within ${formatMs(timeoutMs)}`,
+    hint: 'the host does not answer: it is down, the address is wrong, or a firewall drops the packets',
+  }
 }
 
 /**

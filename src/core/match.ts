@@ -58,7 +58,8 @@ function show(value: unknown): string {
 function preview(value: unknown, budget: number, depth = 16): string {
   if (depth === 0 && value !== null && typeof value === 'object') return '…'
   if (value === null || typeof value !== 'object') {
-    const text = typeof value === 'string' ? JSON.stringify(value.length > budget ? value.slice(0, budget) : value) : (JSON.stringify(value) ?? String(value))
+    const text =
+      typeof value === 'string' ? JSON.stringify(value.length > budget ? value.slice(0, budget) : value) : (JSON.stringify(value) ?? String(value))
     return text.length > budget ? text.slice(0, budget) : text
   }
   // items are visited one by one and the walk stops at the budget: a million items cost a few

@@ -54,7 +54,8 @@ const TLS_ERRORS: Record<string, string> = {
   CERT_NOT_YET_VALID: 'the server certificate is not valid yet: check its notBefore date and the clocks',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed: install a certificate from a trusted CA, or pass its CA in `tls.ca`',
   SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in an untrusted self-signed root: pass that root in `tls.ca`, or use a publicly trusted CA',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain cannot be verified: the server does not send its intermediate certificates, or its CA is private (pass it in `tls.ca`)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'the chain cannot be verified: the server does not send its intermediate certificates, or its CA is private (pass it in `tls.ca`)',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer of the certificate is not trusted here: serve the full chain, or pass the CA in `tls.ca`',
   ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not cover this hostname: check its subjectAltName, or the hostname you connect to',
   ERR_SSL_WRONG_VERSION_NUMBER: 'the peer does not speak TLS on this port: use http:// or the TLS port',

@@ -33,9 +33,41 @@ const MIN_SECRET_LENGTH = 4
  * `X-Auth-Token`, `apiKey`, `session_id`): see the table in docs/redaction.md.
  */
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'passphrase', 'passcode', 'pass', 'pwd', 'pin', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey',
-  'credential', 'credentials', 'creds', 'auth', 'authorization', 'authentication', 'cookie', 'cookies', 'session', 'sessionid', 'sid',
-  'signature', 'sig', 'hmac', 'otp', 'jwt', 'private', 'privatekey', 'bearer', 'csrf', 'xsrf',
+  'password',
+  'passwd',
+  'passphrase',
+  'passcode',
+  'pass',
+  'pwd',
+  'pin',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'key',
+  'keys',
+  'apikey',
+  'credential',
+  'credentials',
+  'creds',
+  'auth',
+  'authorization',
+  'authentication',
+  'cookie',
+  'cookies',
+  'session',
+  'sessionid',
+  'sid',
+  'signature',
+  'sig',
+  'hmac',
+  'otp',
+  'jwt',
+  'private',
+  'privatekey',
+  'bearer',
+  'csrf',
+  'xsrf',
 ])
 /** Endings that make a compound word secret (`PGPASSWORD`, `authtoken`, `accesskey`); not `auth`, which error codes end with (`EAUTH`). */
 const SECRET_ENDINGS = ['password', 'passwd', 'secret', 'token', 'key', 'session', 'signature', 'credential', 'credentials', 'cookie']
@@ -296,7 +328,10 @@ export function redactInput(text: string): string {
 const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Token|ApiKey|Digest)[ \t]{1,8}[A-Za-z0-9._~+/=-]{4,}/g
 
 /** Every literal a secret name or parameter contains, longest first: the scan jumps from one to the next. */
-const SECRET_LITERALS = new RegExp([...new Set([...SECRET_WORDS, ...SECRET_ENDINGS, ...SECRET_PARAMS])].sort((a, b) => b.length - a.length).join('|'), 'gi')
+const SECRET_LITERALS = new RegExp(
+  [...new Set([...SECRET_WORDS, ...SECRET_ENDINGS, ...SECRET_PARAMS])].sort((a, b) => b.length - a.length).join('|'),
+  'gi',
+)
 
 const NAMES: SecretNames = { name: isSecretName, param: isSecretParam, words: SECRET_LITERALS }
 

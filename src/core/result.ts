@@ -79,7 +79,8 @@ export interface ProbeOutcome<Observed> {
 }
 
 /** Node's codes for arguments it refuses (a driver passing on a bad option of ours): bad input, never a network outcome. */
-const INPUT_FAULTS = /^(ERR_INVALID_ARG_TYPE|ERR_INVALID_ARG_VALUE|ERR_OUT_OF_RANGE|ERR_INVALID_URL|ERR_INVALID_CHAR|ERR_HTTP_INVALID_HEADER_VALUE|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)$/
+const INPUT_FAULTS =
+  /^(ERR_INVALID_ARG_TYPE|ERR_INVALID_ARG_VALUE|ERR_OUT_OF_RANGE|ERR_INVALID_URL|ERR_INVALID_CHAR|ERR_HTTP_INVALID_HEADER_VALUE|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)$/
 
 /**
  * The result of a probe: failed with its error when the exchange failed (summary
@@ -95,7 +96,8 @@ export function probeResult<Observed>(outcome: ProbeOutcome<Observed>): ProbeRes
   const phases = outcome.phases && Object.keys(outcome.phases).length > 0 ? { phases: outcome.phases } : {}
   // an option that a driver or Node refused: bad input, thrown (else `.not` would pass on it)
   if (error && INPUT_FAULTS.test(error.code)) throw new TargetError(`the check cannot run with these options: ${error.message}`)
-  if (error) return { ok: false, target, latencyMs, ...phases, summary: `${error.code}: ${error.message}`, observed, failures: [], warnings: [], error }
+  if (error)
+    return { ok: false, target, latencyMs, ...phases, summary: `${error.code}: ${error.message}`, observed, failures: [], warnings: [], error }
   const failures = outcome.failures()
   const warnings = failures.length === 0 ? (outcome.warnings?.() ?? []) : []
   return { ok: failures.length === 0, target, latencyMs, ...phases, summary: outcome.summary(), observed, failures, warnings }

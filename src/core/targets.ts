@@ -12,7 +12,6 @@ import { TargetError } from './errors.ts'
 import { describeValue } from './validate.ts'
 import { redact, registerUrlSecrets } from './redact.ts'
 
-
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i
 // C0 controls, DEL, and whitespace: never valid anywhere in a target
 const CONTROL = /[\u0000-\u0020\u007f]/
@@ -96,7 +95,10 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
   }
   let decoded: Array<[string, string]>
   try {
-    decoded = [['user', decodeURIComponent(url.username)], ['password', decodeURIComponent(url.password)]]
+    decoded = [
+      ['user', decodeURIComponent(url.username)],
+      ['password', decodeURIComponent(url.password)],
+    ]
   } catch {
     throw new TargetError(`${describeValue(raw)} has a malformed %-escape in its user or password: encode "%" as %25`)
   }
@@ -112,7 +114,9 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
   }
   for (const [part, value] of decoded) {
     if (CONTROL_CHARACTER.test(value)) {
-      throw new TargetError(`${describeValue(raw)} has a control character (such as %00, %0d or %0a) in its ${part}: it would be sent to the server as it is; remove it`)
+      throw new TargetError(
+        `${describeValue(raw)} has a control character (such as %00, %0d or %0a) in its ${part}: it would be sent to the server as it is; remove it`,
+      )
     }
   }
   if (!protocols.includes(url.protocol)) {
@@ -188,7 +192,10 @@ export interface HostPort {
  * parseHostPort('[::1]:6379', { what: 'host:port' }) // { host: '::1', port: 6379 }
  * parseHostPort('https://api.example.com', { what: 'host[:port]', defaultPort: 443, schemes: ['https:'] })
  */
-export function parseHostPort(input: unknown, { what, defaultPort, schemes = [] }: { what: string; defaultPort?: number; schemes?: readonly string[] }): HostPort {
+export function parseHostPort(
+  input: unknown,
+  { what, defaultPort, schemes = [] }: { what: string; defaultPort?: number; schemes?: readonly string[] },
+): HostPort {
   const raw = requireTarget(input, what)
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     const url = parseUrl(raw, schemes, what)
@@ -204,14 +211,17 @@ export function parseHostPort(input: unknown, { what, defaultPort, schemes = [] 
   const host = hostPart.startsWith('[') ? hostPart.slice(1, -1) : hostPart
   if (!match && !bareIpv6) throw new TargetError(`${describeValue(raw)} is not ${what} (e.g. "db.internal:5432", "[::1]:6379")`)
   if (!isHostname(host)) {
-    throw new TargetError(`${describeValue(raw)} has an invalid host ${describeValue(host)}: expected ${what} (e.g. "db.internal:5432", "[::1]:6379")`)
+    throw new TargetError(
+      `${describeValue(raw)} has an invalid host ${describeValue(host)}: expected ${what} (e.g. "db.internal:5432", "[::1]:6379")`,
+    )
   }
   if (portPart === undefined || portPart === '') {
     if (defaultPort === undefined) throw new TargetError(`${describeValue(raw)} has no port: expected ${what} (e.g. "db.internal:5432")`)
     return { host, port: defaultPort }
   }
   const port = Number(portPart)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TargetError(`${describeValue(raw)} has port ${portPart}: use a port between 1 and 65535`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new TargetError(`${describeValue(raw)} has port ${portPart}: use a port between 1 and 65535`)
   return { host, port }
 }
 
@@ -235,12 +245,17 @@ export function formatHostPort({ host, port }: HostPort): string {
  * @example
  * const [raw, probe] = pickByScheme({ 'amqp:': probeAmqp, 'nats:': probeNats }, url, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://host' })
  */
-export function pickByScheme<F>(table: Readonly<Record<string, F>>, input: unknown, { what, kind, example }: { what: string; kind: string; example: string }): [string, F] {
+export function pickByScheme<F>(
+  table: Readonly<Record<string, F>>,
+  input: unknown,
+  { what, kind, example }: { what: string; kind: string; example: string },
+): [string, F] {
   const schemes = Object.keys(table).map((p) => `${p}//`)
   const raw = requireTarget(input, `${what} (${schemes.join(', ')})`)
   registerUrlSecrets(raw)
   const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
   const picked = scheme && Object.hasOwn(table, scheme) ? table[scheme] : undefined
-  if (picked === undefined) throw new TargetError(`${describeValue(raw)} is not a supported ${kind}: use one of ${schemes.join(', ')} (e.g. ${example})`)
+  if (picked === undefined)
+    throw new TargetError(`${describeValue(raw)} is not a supported ${kind}: use one of ${schemes.join(', ')} (e.g. ${example})`)
   return [raw, picked]
 }

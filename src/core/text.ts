@@ -21,7 +21,8 @@ export const MAX_EXCERPT_CHARS = 300
 
 // C0 controls but tab and line feed, DEL, C1 controls, line/paragraph separators, bidi
 // marks, overrides and isolates (they reorder what a terminal shows), BOM and non-characters
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const UNPRINTABLE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 /**
  * Escapes what a terminal or a report would interpret rather than show: control
@@ -72,9 +73,17 @@ export function cut(text: string, max = MAX_LINE_CHARS): string {
  */
 export function cutList(
   items: readonly string[],
-  { maxItems = MAX_LIST_ITEMS, itemChars = 80, separator = ', ', total = items.length }: { maxItems?: number; itemChars?: number; separator?: string; total?: number } = {},
+  {
+    maxItems = MAX_LIST_ITEMS,
+    itemChars = 80,
+    separator = ', ',
+    total = items.length,
+  }: { maxItems?: number; itemChars?: number; separator?: string; total?: number } = {},
 ): string {
-  const shown = items.slice(0, maxItems).map((item) => cut(item, itemChars)).join(separator)
+  const shown = items
+    .slice(0, maxItems)
+    .map((item) => cut(item, itemChars))
+    .join(separator)
   return total > Math.min(maxItems, items.length) ? `${shown} … ${total - Math.min(maxItems, items.length)} more` : shown
 }
 

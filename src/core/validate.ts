@@ -44,7 +44,8 @@ export function checkOptions<O extends object>(options: O | undefined): O {
  */
 export function checkDuration(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) throw invalid(name, 'a positive number of milliseconds', value)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647)
+    throw invalid(name, 'a positive number of milliseconds', value)
   return value
 }
 
@@ -68,7 +69,8 @@ export function checkBytes(name: string, value: unknown): number | undefined {
  */
 export function checkInteger(name: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalid(name, `a whole number from ${min} to ${max}`, value)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw invalid(name, `a whole number from ${min} to ${max}`, value)
   return value
 }
 
@@ -194,7 +196,12 @@ export function checkLimits(options: ProbeOptions): Limits {
   const maxLatencyMs = checkDuration('maxLatencyMs', options.maxLatencyMs)
   const warnLatencyMs = checkDuration('warnLatencyMs', options.warnLatencyMs)
   const maxReceivedBytes = checkBytes('maxReceivedBytes', options.maxReceivedBytes)
-  return { timeoutMs, ...(maxLatencyMs !== undefined && { maxLatencyMs }), ...(warnLatencyMs !== undefined && { warnLatencyMs }), ...(maxReceivedBytes !== undefined && { maxReceivedBytes }) }
+  return {
+    timeoutMs,
+    ...(maxLatencyMs !== undefined && { maxLatencyMs }),
+    ...(warnLatencyMs !== undefined && { warnLatencyMs }),
+    ...(maxReceivedBytes !== undefined && { maxReceivedBytes }),
+  }
 }
 
 /** A short rendering of an input value for error messages: secrets masked (even in URLs that do not parse), long strings cut. */

@@ -83,7 +83,14 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
   }
   const tiers: TestTagDefinition[] = [
     // smoke wins (lower priority number) if a check carries both tags
-    { name: 'smoke', description: TIERS.smoke, priority: 1, timeout: smokeTimeoutMs + TEST_TIMEOUT_MARGIN_MS, retry: 0, meta: deadline(smokeTimeoutMs) },
+    {
+      name: 'smoke',
+      description: TIERS.smoke,
+      priority: 1,
+      timeout: smokeTimeoutMs + TEST_TIMEOUT_MARGIN_MS,
+      retry: 0,
+      meta: deadline(smokeTimeoutMs),
+    },
     { name: 'diagnostic', description: TIERS.diagnostic, priority: 2, timeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS, retry, meta: deadline(timeoutMs) },
   ]
   return {
@@ -124,7 +131,8 @@ function worker(name: string): string {
 
 function positive(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`defineProdProject: ${name} must be a positive number, got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new TypeError(`defineProdProject: ${name} must be a positive number, got ${String(value)}`)
   return value
 }
 

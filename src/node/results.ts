@@ -72,8 +72,14 @@ export interface CheckResult {
  * @example
  * onTestRunEnd(modules) { const results = collectResults(modules, this.vitest.config.root) }
  */
-export function collectResults(modules: ReadonlyArray<TestModule>, root: string, selected: (tags: readonly string[]) => boolean = () => true): CheckResult[] {
-  return withKeys(modules.flatMap((module) => [...module.children.allTests()].map((test) => toResult(test, relative(root, module.moduleId), selected))))
+export function collectResults(
+  modules: ReadonlyArray<TestModule>,
+  root: string,
+  selected: (tags: readonly string[]) => boolean = () => true,
+): CheckResult[] {
+  return withKeys(
+    modules.flatMap((module) => [...module.children.allTests()].map((test) => toResult(test, relative(root, module.moduleId), selected))),
+  )
 }
 
 /**
@@ -135,7 +141,12 @@ function safeName(text: string): string {
 /** A message, safe in every output: redacted, every line printable and cut, at most so many lines. */
 export function safeMessage(text: string): string {
   const window = text.length > 64 * 1024 ? text.slice(0, 64 * 1024) : text
-  return cutLines(redact(window).split('\n').map((line) => peerText(line.replace(/\r$/, ''), MAX_LINE_CHARS)), MAX_LINES).join('\n')
+  return cutLines(
+    redact(window)
+      .split('\n')
+      .map((line) => peerText(line.replace(/\r$/, ''), MAX_LINE_CHARS)),
+    MAX_LINES,
+  ).join('\n')
 }
 
 function toResult(test: TestCase, file: string, selected: (tags: readonly string[]) => boolean): Omit<CheckResult, 'key'> {
@@ -155,7 +166,14 @@ function toResult(test: TestCase, file: string, selected: (tags: readonly string
   // after retries, the last error is the one of the attempt that counts
   const error = result.state === 'failed' ? result.errors?.at(-1) : undefined
   const message = error ? safeMessage(String(error.message ?? error)) : hookError
-  const skipReason: SkipReason | undefined = status !== 'skip' ? undefined : test.options.mode === 'todo' ? 'todo' : selected(test.tags) && test.options.mode === 'skip' ? 'skipped' : 'filtered'
+  const skipReason: SkipReason | undefined =
+    status !== 'skip'
+      ? undefined
+      : test.options.mode === 'todo'
+        ? 'todo'
+        : selected(test.tags) && test.options.mode === 'skip'
+          ? 'skipped'
+          : 'filtered'
   return {
     id: test.id,
     name: safeName(test.fullName),
@@ -169,7 +187,8 @@ function toResult(test: TestCase, file: string, selected: (tags: readonly string
     time: new Date(end).toISOString(),
     retries,
     checks,
-    ...(timed.length > 0 && timed.every((check) => typeof check.budgetMs === 'number') && { budgetMs: timed.reduce((sum, check) => sum + (check.budgetMs ?? 0), 0) }),
+    ...(timed.length > 0 &&
+      timed.every((check) => typeof check.budgetMs === 'number') && { budgetMs: timed.reduce((sum, check) => sum + (check.budgetMs ?? 0), 0) }),
     componentType: checks[0]?.componentType ?? 'component',
     cause: causeOf(status, checks, message, retries),
     ...(message && { message }),
@@ -196,7 +215,9 @@ function causeOf(status: CheckStatus, checks: readonly CheckRecord[], message: s
     return failing.flatMap(checkCause)
   }
   if (status === 'warn') {
-    const warned = checks.filter((check) => check.status === 'warn').flatMap((check) => check.warnings.map((warning) => `${check.matcher} ${check.target}: ${warning}`))
+    const warned = checks
+      .filter((check) => check.status === 'warn')
+      .flatMap((check) => check.warnings.map((warning) => `${check.matcher} ${check.target}: ${warning}`))
     return retries > 0 ? [...warned, `passed after ${plural(retries, 'retry', 'retries')}`] : warned
   }
   return []
@@ -233,7 +254,10 @@ function readRecords(raw: unknown): CheckRecord[] {
     const error = r.error && typeof r.error === 'object' ? (r.error as Record<string, unknown>) : undefined
     const latencyMs = ms(r.latencyMs)
     const budgetMs = ms(r.budgetMs)
-    const phases = r.phases && typeof r.phases === 'object' ? Object.fromEntries(Object.entries(r.phases).flatMap(([name, value]) => (ms(value) === undefined ? [] : [[safeName(name), value]]))) : undefined
+    const phases =
+      r.phases && typeof r.phases === 'object'
+        ? Object.fromEntries(Object.entries(r.phases).flatMap(([name, value]) => (ms(value) === undefined ? [] : [[safeName(name), value]])))
+        : undefined
     return [
       {
         matcher: safeName(text(r.matcher)),
@@ -249,7 +273,13 @@ function readRecords(raw: unknown): CheckRecord[] {
         summary: text(r.summary),
         failures: lines(r.failures),
         warnings: lines(r.warnings),
-        ...(error && { error: { code: safeName(text(error.code)), message: text(error.message), ...(typeof error.hint === 'string' && { hint: text(error.hint) }) } }),
+        ...(error && {
+          error: {
+            code: safeName(text(error.code)),
+            message: text(error.message),
+            ...(typeof error.hint === 'string' && { hint: text(error.hint) }),
+          },
+        }),
         componentType: COMPONENT_TYPES.has(r.componentType as string) ? (r.componentType as ComponentType) : 'component',
         facts: readFacts(r.facts),
       },
@@ -282,10 +312,24 @@ function round(ms: number): number {
  * @example
  * summarize(results) // { passed: 12, degraded: 0, failed: 1, skipped: 0, leftOut: 4, slowest: { name: 'db', latencyMs: 840 } }
  */
-export function summarize(results: readonly CheckResult[]): { passed: number; degraded: number; failed: number; skipped: number; leftOut: number; slowest?: { name: string; latencyMs: number } } {
+export function summarize(results: readonly CheckResult[]): {
+  passed: number
+  degraded: number
+  failed: number
+  skipped: number
+  leftOut: number
+  slowest?: { name: string; latencyMs: number }
+} {
   const count = (status: CheckStatus): number => results.filter((r) => r.status === status).length
   const ran = results.filter((r) => r.status !== 'skip')
   const slowest = ran.filter((r) => r.timed).reduce<CheckResult | undefined>((max, r) => (!max || r.latencyMs > max.latencyMs ? r : max), undefined)
   const leftOut = results.filter((r) => r.skipReason === 'filtered').length
-  return { passed: count('pass'), degraded: count('warn'), failed: count('fail'), skipped: count('skip') - leftOut, leftOut, ...(slowest && { slowest: { name: slowest.name, latencyMs: slowest.latencyMs } }) }
+  return {
+    passed: count('pass'),
+    degraded: count('warn'),
+    failed: count('fail'),
+    skipped: count('skip') - leftOut,
+    leftOut,
+    ...(slowest && { slowest: { name: slowest.name, latencyMs: slowest.latencyMs } }),
+  }
 }

@@ -81,19 +81,25 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   }
   if (!vitest.projects.some((project) => project.name === options.project)) {
     await vitest.close()
-    throw new UsageError(`no project named "${options.project}" in the Vitest config: add defineProdProject() to its projects (prodcheck init does it)`)
+    throw new UsageError(
+      `no project named "${options.project}" in the Vitest config: add defineProdProject() to its projects (prodcheck init does it)`,
+    )
   }
   const root = vitest.config.root
   let started = false
 
-  const outcome = async (run: () => Promise<{ testModules: Parameters<typeof collectResults>[0]; unhandledErrors: ReadonlyArray<unknown> }>): Promise<RunOutcome> => {
+  const outcome = async (
+    run: () => Promise<{ testModules: Parameters<typeof collectResults>[0]; unhandledErrors: ReadonlyArray<unknown> }>,
+  ): Promise<RunOutcome> => {
     const startedAt = new Date()
     let result: Awaited<ReturnType<typeof run>>
     try {
       result = await run()
     } catch (error) {
       if ((error as Error).name === 'FilesNotFoundError' || /No test files found/i.test(String(error))) {
-        throw new UsageError(`no check file matched${options.filters.length ? ` the filters ${options.filters.map((f) => JSON.stringify(f)).join(' ')}` : ''} in project "${options.project}"`)
+        throw new UsageError(
+          `no check file matched${options.filters.length ? ` the filters ${options.filters.map((f) => JSON.stringify(f)).join(' ')}` : ''} in project "${options.project}"`,
+        )
       }
       throw error
     }

@@ -39,29 +39,44 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
   const observed: BrokerObserved = { protocol: 'amqp', host, port }
   const amqp = await importDriver(loadAmqplib, 'amqplib', `${url.protocol}//`)
   let connection: AmqpConnection | undefined
-  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
-    first: ['handshake', 'opening the AMQP connection'],
-    exchange: async (step) => {
-      const opening = amqp.connect(target, { timeout: limits.timeoutMs + 1000, signal: step.deadline.signal } as object) as unknown as Promise<AmqpConnection>
-      // a connection that opens after we gave up must still be closed
-      step.deadline.aborted.catch(() => opening.then((late) => late.close().catch(() => {}), () => {}))
-      connection = await step.race(opening)
-      connection.on('error', () => {})
-      const { product, version } = connection.connection.serverProperties ?? {}
-      observed.server = [product, version].filter(Boolean).join(' ') || undefined
+  return runExchange(
+    { where, target: displayUrl(url), limits, observed, signal },
+    {
+      first: ['handshake', 'opening the AMQP connection'],
+      exchange: async (step) => {
+        const opening = amqp.connect(target, {
+          timeout: limits.timeoutMs + 1000,
+          signal: step.deadline.signal,
+        } as object) as unknown as Promise<AmqpConnection>
+        // a connection that opens after we gave up must still be closed
+        step.deadline.aborted.catch(() =>
+          opening.then(
+            (late) => late.close().catch(() => {}),
+            () => {},
+          ),
+        )
+        connection = await step.race(opening)
+        connection.on('error', () => {})
+        const { product, version } = connection.connection.serverProperties ?? {}
+        observed.server = [product, version].filter(Boolean).join(' ') || undefined
+      },
+      timeout: () => ({
+        code: 'ETIMEDOUT',
+        message: `no AMQP handshake with ${where} within ${formatMs(limits.timeoutMs)}`,
+        hint: 'the port accepts connections but does not answer AMQP (amqps:// for TLS ports?), or the broker is overloaded',
+      }),
+      describe: (caught) => describeAmqpError(caught, where, vhost),
+      close: async () => {
+        const open = connection
+        if (open)
+          await closeGracefully(
+            () => open.close(),
+            () => open.connection.stream?.destroy(),
+          )
+      },
+      summary: () => `${observed.server ?? 'AMQP broker'} opened virtual host ${vhost}`,
     },
-    timeout: () => ({
-      code: 'ETIMEDOUT',
-      message: `no AMQP handshake with ${where} within ${formatMs(limits.timeoutMs)}`,
-      hint: 'the port accepts connections but does not answer AMQP (amqps:// for TLS ports?), or the broker is overloaded',
-    }),
-    describe: (caught) => describeAmqpError(caught, where, vhost),
-    close: async () => {
-      const open = connection
-      if (open) await closeGracefully(() => open.close(), () => open.connection.stream?.destroy())
-    },
-    summary: () => `${observed.server ?? 'AMQP broker'} opened virtual host ${vhost}`,
-  })
+  )
 }
 
 /** amqplib's tuning parameters of the URL, which it would only refuse mid-handshake (limits of AMQP 0-9-1). */
@@ -77,14 +92,27 @@ function checkTuning(url: URL): void {
 function describeAmqpError(error: unknown, where: string, vhost: string): ProbeError {
   const message = redact(errorMessage(error))
   if (/ACCESS[-_]REFUSED/.test(message)) {
-    return { code: 'EAUTH', message: `AMQP at ${where} refused the login (403 ACCESS_REFUSED)`, hint: 'the user or password is wrong, or the user may not log in from here: check the URL and the broker users' }
+    return {
+      code: 'EAUTH',
+      message: `AMQP at ${where} refused the login (403 ACCESS_REFUSED)`,
+      hint: 'the user or password is wrong, or the user may not log in from here: check the URL and the broker users',
+    }
   }
   if (/NOT[-_]ALLOWED|ConnectionClose/.test(message)) {
-    return { code: 'EVHOST', message: `AMQP at ${where} refused to open virtual host "${vhost}"`, hint: 'the virtual host does not exist, or the user has no permission on it: check the path of the URL and the broker permissions' }
+    return {
+      code: 'EVHOST',
+      message: `AMQP at ${where} refused to open virtual host "${vhost}"`,
+      hint: 'the virtual host does not exist, or the user has no permission on it: check the path of the URL and the broker permissions',
+    }
   }
-  if (/ETIMEDOUT/.test(message)) return { code: 'ETIMEDOUT', message: `no AMQP handshake with ${where}`, hint: 'the broker did not complete the handshake' }
+  if (/ETIMEDOUT/.test(message))
+    return { code: 'ETIMEDOUT', message: `no AMQP handshake with ${where}`, hint: 'the broker did not complete the handshake' }
   if (/Unexpected|Frame|protocol/i.test(message) && !(error as { code?: string }).code) {
-    return { code: 'EPROTOCOL', message: `${where} does not speak AMQP 0-9-1 (${message})`, hint: 'check host and port (5672 for amqp://, 5671 for amqps://)' }
+    return {
+      code: 'EPROTOCOL',
+      message: `${where} does not speak AMQP 0-9-1 (${message})`,
+      hint: 'check host and port (5672 for amqp://, 5671 for amqps://)',
+    }
   }
   return describeNetworkError(error, where)
 }

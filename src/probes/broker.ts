@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type ProbeOptions, type ProbeResult } from '../core/result.ts'
+import type { ProbeOptions, ProbeResult } from '../core/result.ts'
 import { checkOptions } from '../core/validate.ts'
 import { pickByScheme } from '../core/targets.ts'
 import { probeAmqp } from './amqp.ts'
@@ -49,7 +49,11 @@ export const BROKER_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
  * const result = await probeBroker(process.env.AMQP_URL, { timeoutMs: 3000 })
  * console.log(result.ok ? result.observed.server : result.error?.message)
  */
-export async function probeBroker(target: string | undefined, options: BrokerProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
+export async function probeBroker(
+  target: string | undefined,
+  options: BrokerProbeOptions = {},
+  signal?: AbortSignal,
+): Promise<ProbeResult<BrokerObserved>> {
   checkOptions(options)
   const [raw, probe] = pickByScheme(PROBES, target, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://user:password@host:5672/vhost' })
   return probe(raw, options, signal)

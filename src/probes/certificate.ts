@@ -88,39 +88,48 @@ export async function probeCertificate(
   const observed: CertificateObserved = { host, port, servername, altNames: [], trusted: false }
   let socket: TLSSocket | undefined
   let problems: string[] = []
-  return runExchange({ where, limits, observed, signal }, {
-    exchange: async (step) => {
-      await step.race(
-        new Promise<void>((resolve, reject) => {
-          socket = connect({ host, port, servername, ca, rejectUnauthorized: false })
-          step.scope.adopt(socket)
-          socket.once('connect', () => step.enter('tls', 'the TLS handshake'))
-          socket.once('secureConnect', () => resolve())
-          socket.once('error', reject)
-        }),
-      )
-      const tls = socket as TLSSocket
-      const certificate = tls.getPeerCertificate(true)
-      observed.protocol = tls.getProtocol() ?? undefined
-      observed.trusted = tls.authorized
-      if (!tls.authorized && tls.authorizationError) observed.chainError = String(tls.authorizationError)
-      if (!certificate || Object.keys(certificate).length === 0) {
-        throw new ProbeFailure({ code: 'ENOCERT', message: `${where} completed the handshake without presenting a certificate`, hint: 'the server may use PSK or anonymous TLS; it cannot be verified' })
-      }
-      problems = inspect(certificate, observed, servername ?? host, minDaysLeft)
+  return runExchange(
+    { where, limits, observed, signal },
+    {
+      exchange: async (step) => {
+        await step.race(
+          new Promise<void>((resolve, reject) => {
+            socket = connect({ host, port, servername, ca, rejectUnauthorized: false })
+            step.scope.adopt(socket)
+            socket.once('connect', () => step.enter('tls', 'the TLS handshake'))
+            socket.once('secureConnect', () => resolve())
+            socket.once('error', reject)
+          }),
+        )
+        const tls = socket as TLSSocket
+        const certificate = tls.getPeerCertificate(true)
+        observed.protocol = tls.getProtocol() ?? undefined
+        observed.trusted = tls.authorized
+        if (!tls.authorized && tls.authorizationError) observed.chainError = String(tls.authorizationError)
+        if (!certificate || Object.keys(certificate).length === 0) {
+          throw new ProbeFailure({
+            code: 'ENOCERT',
+            message: `${where} completed the handshake without presenting a certificate`,
+            hint: 'the server may use PSK or anonymous TLS; it cannot be verified',
+          })
+        }
+        problems = inspect(certificate, observed, servername ?? host, minDaysLeft)
+      },
+      timeout: (step) => (step.phase === 'tls' ? noTlsHandshake(where, limits.timeoutMs) : noConnection(where, limits.timeoutMs)),
+      close: () => {
+        socket?.on('error', () => {})
+        socket?.destroy()
+      },
+      failures: () => problems,
+      warnings: () =>
+        warnDaysLeft !== undefined && observed.daysLeft !== undefined && observed.daysLeft < warnDaysLeft && observed.validTo
+          ? [
+              `expires on ${day(new Date(observed.validTo))}, in ${plural(observed.daysLeft, 'day')}: fewer than the ${warnDaysLeft} of warnDaysLeft, renew it soon`,
+            ]
+          : [],
+      summary: () => describeCertificate(observed),
     },
-    timeout: (step) => (step.phase === 'tls' ? noTlsHandshake(where, limits.timeoutMs) : noConnection(where, limits.timeoutMs)),
-    close: () => {
-      socket?.on('error', () => {})
-      socket?.destroy()
-    },
-    failures: () => problems,
-    warnings: () =>
-      warnDaysLeft !== undefined && observed.daysLeft !== undefined && observed.daysLeft < warnDaysLeft && observed.validTo
-        ? [`expires on ${day(new Date(observed.validTo))}, in ${plural(observed.daysLeft, 'day')}: fewer than the ${warnDaysLeft} of warnDaysLeft, renew it soon`]
-        : [],
-    summary: () => describeCertificate(observed),
-  })
+  )
 }
 
 /** Fills `observed` from the certificate and returns every problem found, each with its dates. */
@@ -144,7 +153,9 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
   if (validTo.getTime() <= now) {
     problems.push(`expired on ${day(validTo)}, ${plural(Math.floor((now - validTo.getTime()) / DAY_MS), 'day')} ago: renew it`)
   } else if (validFrom.getTime() > now) {
-    problems.push(`not valid before ${day(validFrom)}, in ${plural(Math.ceil((validFrom.getTime() - now) / DAY_MS), 'day')}: check its notBefore date and the clocks`)
+    problems.push(
+      `not valid before ${day(validFrom)}, in ${plural(Math.ceil((validFrom.getTime() - now) / DAY_MS), 'day')}: check its notBefore date and the clocks`,
+    )
   } else if (observed.daysLeft < minDaysLeft) {
     problems.push(`expires on ${day(validTo)}, in ${plural(observed.daysLeft, 'day')}: fewer than the ${minDaysLeft} asked, renew it`)
   }
@@ -154,7 +165,9 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
   const mismatch = checkServerIdentity(name, certificate)
   if (mismatch) {
     observed.trusted = false
-    problems.push(`not valid for ${name}: it covers ${altNames.length > 0 ? cutList(observed.altNames, { total: altNames.length }) : `CN=${observed.subject ?? '?'}`}`)
+    problems.push(
+      `not valid for ${name}: it covers ${altNames.length > 0 ? cutList(observed.altNames, { total: altNames.length }) : `CN=${observed.subject ?? '?'}`}`,
+    )
   }
   return problems
 }
@@ -167,10 +180,17 @@ function describeCertificate(observed: CertificateObserved): string {
   const subject = observed.subject ? `CN=${observed.subject}` : 'certificate'
   const days = observed.daysLeft ?? 0
   const ago = observed.validTo ? Math.floor((Date.now() - Date.parse(observed.validTo)) / DAY_MS) : 0
-  const until = !observed.validTo ? '' : days < 0 ? `expired ${observed.validTo.slice(0, 10)} (${plural(ago, 'day')} ago)` : `valid until ${observed.validTo.slice(0, 10)} (${plural(days, 'day')} left)`
+  const until = !observed.validTo
+    ? ''
+    : days < 0
+      ? `expired ${observed.validTo.slice(0, 10)} (${plural(ago, 'day')} ago)`
+      : `valid until ${observed.validTo.slice(0, 10)} (${plural(days, 'day')} left)`
   return `${subject} ${until}, issued by ${observed.issuer ?? '?'}`.replace(/ +/g, ' ')
 }
 
 function day(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC')
 }

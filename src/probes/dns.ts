@@ -49,12 +49,30 @@ const DNS_ERRORS: Record<string, (name: string, type: string, servers: string) =
     message: `${name} does not exist (NXDOMAIN)`,
     hint: 'check the name for typos, and that its zone is published on the servers asked. DNS is asked directly, not /etc/hosts: names only there (such as localhost) do not resolve here; to check what an application connects to, use toAcceptTcp',
   }),
-  ENODATA: (name, type) => ({ message: `${name} exists but has no ${type} record`, hint: `add the ${type} record, or ask for the type the name has` }),
-  ESERVFAIL: (name, _, servers) => ({ message: `the DNS server (${servers}) failed to answer for ${name} (SERVFAIL)`, hint: 'the server could not resolve it: check its upstreams, DNSSEC, and the authoritative servers of the zone' }),
-  EREFUSED: (name, _, servers) => ({ message: `the DNS server (${servers}) refused to answer for ${name} (REFUSED)`, hint: 'the server does not serve this client or zone: check its ACLs and recursion settings' }),
-  ECONNREFUSED: (_, __, servers) => ({ message: `the DNS server (${servers}) refused the connection`, hint: 'nothing answers DNS on that address and port: check the server address' }),
-  ETIMEDOUT: (name, _, servers) => ({ message: `no answer from the DNS server (${servers}) for ${name}`, hint: 'the server is down or unreachable from here (firewall on port 53?)' }),
-  EBADRESP: (name) => ({ message: `the DNS server sent a malformed answer for ${name}`, hint: 'check the server, or anything rewriting DNS on the way' }),
+  ENODATA: (name, type) => ({
+    message: `${name} exists but has no ${type} record`,
+    hint: `add the ${type} record, or ask for the type the name has`,
+  }),
+  ESERVFAIL: (name, _, servers) => ({
+    message: `the DNS server (${servers}) failed to answer for ${name} (SERVFAIL)`,
+    hint: 'the server could not resolve it: check its upstreams, DNSSEC, and the authoritative servers of the zone',
+  }),
+  EREFUSED: (name, _, servers) => ({
+    message: `the DNS server (${servers}) refused to answer for ${name} (REFUSED)`,
+    hint: 'the server does not serve this client or zone: check its ACLs and recursion settings',
+  }),
+  ECONNREFUSED: (_, __, servers) => ({
+    message: `the DNS server (${servers}) refused the connection`,
+    hint: 'nothing answers DNS on that address and port: check the server address',
+  }),
+  ETIMEDOUT: (name, _, servers) => ({
+    message: `no answer from the DNS server (${servers}) for ${name}`,
+    hint: 'the server is down or unreachable from here (firewall on port 53?)',
+  }),
+  EBADRESP: (name) => ({
+    message: `the DNS server sent a malformed answer for ${name}`,
+    hint: 'check the server, or anything rewriting DNS on the way',
+  }),
   ENOTIMP: (name, type) => ({ message: `the DNS server does not implement ${type} queries for ${name} (NOTIMP)` }),
   EFORMERR: (name) => ({ message: `the DNS server rejected the query for ${name} as malformed (FORMERR)` }),
 }
@@ -69,7 +87,8 @@ const DNS_ERRORS: Record<string, (name: string, type: string, servers: string) =
 export async function probeDns(target: string, options: DnsProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DnsObserved>> {
   const limits = checkLimits(checkOptions(options))
   const raw = requireTarget(target, 'a DNS name')
-  if (isIP(raw) || !isHostname(raw)) throw new TargetError(`${describeValue(raw)} is not a DNS name (e.g. "api.example.com", "_sip._tcp.example.com")`)
+  if (isIP(raw) || !isHostname(raw))
+    throw new TargetError(`${describeValue(raw)} is not a DNS name (e.g. "api.example.com", "_sip._tcp.example.com")`)
   const type = checkOneOf('type', options.type, TYPES) ?? 'A'
   const includes = checkStrings('includes', options.includes)
   const resolver = new Resolver({ timeout: Math.max(1, Math.floor(limits.timeoutMs)), tries: 1 })
@@ -77,32 +96,46 @@ export async function probeDns(target: string, options: DnsProbeOptions = {}, si
   const observed: DnsObserved = { name: raw, type, records: [], answers: 0, servers: resolver.getServers() }
   const servers = observed.servers.join(', ') || 'system resolver'
   let answers: string[] = []
-  return runExchange({ where: raw, limits, observed, signal }, {
-    first: ['dns', 'asking DNS'],
-    exchange: async (step) => {
-      answers = await step.race(query(resolver, raw, type))
-      // a TXT answer is the peer's text: what is shown is cut and printable; `includes` reads it whole
-      observed.answers = answers.length
-      observed.records = answers.slice(0, MAX_RECORDS).map((record) => peerText(record, 300))
+  return runExchange(
+    { where: raw, limits, observed, signal },
+    {
+      first: ['dns', 'asking DNS'],
+      exchange: async (step) => {
+        answers = await step.race(query(resolver, raw, type))
+        // a TXT answer is the peer's text: what is shown is cut and printable; `includes` reads it whole
+        observed.answers = answers.length
+        observed.records = answers.slice(0, MAX_RECORDS).map((record) => peerText(record, 300))
+      },
+      timeout: () => ({
+        code: 'ETIMEDOUT',
+        message: `no answer for ${raw} within ${formatMs(limits.timeoutMs)} from ${servers}`,
+        hint: 'the DNS server is down or unreachable from here (firewall on port 53?)',
+      }),
+      describe: (caught) => {
+        // c-ares says ETIMEOUT where every other probe says ETIMEDOUT (docs/errors.md)
+        const code = errorCode(caught) === 'ETIMEOUT' ? 'ETIMEDOUT' : errorCode(caught)
+        const known = DNS_ERRORS[code]
+        return known
+          ? { code, ...known(raw, type, servers) }
+          : { code: code || 'EDNS', message: `DNS query for ${raw} (${type}) failed: ${errorMessage(caught)}` }
+      },
+      close: () => resolver.cancel(),
+      failures: () =>
+        includes
+          .filter((want) => !answers.some((record) => recordMatches(record, want, type)))
+          .map(
+            (want) =>
+              `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.length > 0 ? cutList(observed.records, { total: answers.length }) : 'none'})`,
+          ),
+      summary: () =>
+        `${raw} ${type} → ${observed.records.length > 0 ? cutList(observed.records, { maxItems: 5, itemChars: 60, total: answers.length }) : 'no records'}`,
     },
-    timeout: () => ({ code: 'ETIMEDOUT', message: `no answer for ${raw} within ${formatMs(limits.timeoutMs)} from ${servers}`, hint: 'the DNS server is down or unreachable from here (firewall on port 53?)' }),
-    describe: (caught) => {
-      // c-ares says ETIMEOUT where every other probe says ETIMEDOUT (docs/errors.md)
-      const code = errorCode(caught) === 'ETIMEOUT' ? 'ETIMEDOUT' : errorCode(caught)
-      const known = DNS_ERRORS[code]
-      return known ? { code, ...known(raw, type, servers) } : { code: code || 'EDNS', message: `DNS query for ${raw} (${type}) failed: ${errorMessage(caught)}` }
-    },
-    close: () => resolver.cancel(),
-    failures: () =>
-      includes
-        .filter((want) => !answers.some((record) => recordMatches(record, want, type)))
-        .map((want) => `${type} records of ${raw} do not include ${JSON.stringify(want)} (they are: ${observed.records.length > 0 ? cutList(observed.records, { total: answers.length }) : 'none'})`),
-    summary: () => `${raw} ${type} → ${observed.records.length > 0 ? cutList(observed.records, { maxItems: 5, itemChars: 60, total: answers.length }) : 'no records'}`,
-  })
+  )
 }
 
 function checkServers(servers: readonly string[]): string[] {
-  if (!Array.isArray(servers) || servers.length === 0) throw new TargetError('servers must be a non-empty list such as ["10.0.0.2", "127.0.0.1:5353"]')
+  if (!Array.isArray(servers) || servers.length === 0)
+    throw new TargetError('servers must be a non-empty list such as ["10.0.0.2", "127.0.0.1:5353"]')
   return servers.map((server) => {
     const { host, port } = parseHostPort(server, { what: 'a DNS server address (IP or IP:port)', defaultPort: 53 })
     if (!isIP(host)) throw new TargetError(`DNS server ${describeValue(server)} must be an IP address (optionally with :port), not a name`)

@@ -6,7 +6,7 @@
  * @module
  */
 import { TargetError } from '../core/errors.ts'
-import { type ProbeResult } from '../core/result.ts'
+import type { ProbeResult } from '../core/result.ts'
 import { plural } from '../core/text.ts'
 import { describeValue } from '../core/validate.ts'
 
@@ -55,7 +55,9 @@ export function probeEnv(env: unknown, spec: EnvSpec): ProbeResult<EnvObserved> 
     }
     if (!passed) {
       observed.invalid.push(name)
-      failures.push(`${name} is set but ${check instanceof RegExp ? `does not match ${String(check)}` : 'was rejected by its check'} (value not shown)`)
+      failures.push(
+        `${name} is set but ${check instanceof RegExp ? `does not match ${String(check)}` : 'was rejected by its check'} (value not shown)`,
+      )
     }
   }
   if (observed.missing.length > 0) failures.unshift(`missing or empty: ${observed.missing.join(', ')}`)
@@ -63,7 +65,10 @@ export function probeEnv(env: unknown, spec: EnvSpec): ProbeResult<EnvObserved> 
     ok: failures.length === 0,
     target: 'environment',
     latencyMs: 0,
-    summary: failures.length === 0 ? `${plural(checks.length, 'variable')} present and valid` : `${observed.missing.length} missing, ${observed.invalid.length} invalid of ${checks.length}`,
+    summary:
+      failures.length === 0
+        ? `${plural(checks.length, 'variable')} present and valid`
+        : `${observed.missing.length} missing, ${observed.invalid.length} invalid of ${checks.length}`,
     observed,
     failures,
     warnings: [],
@@ -76,7 +81,8 @@ function normalize(spec: EnvSpec): Array<[string, RegExp | ((value: string) => b
     : spec !== null && typeof spec === 'object'
       ? Object.entries(spec)
       : []
-  if (entries.length === 0) throw new TargetError('expected a list of variable names, or an object of name → RegExp or predicate, with at least one name')
+  if (entries.length === 0)
+    throw new TargetError('expected a list of variable names, or an object of name → RegExp or predicate, with at least one name')
   return entries.map(([name, check]) => {
     if (typeof name !== 'string' || !NAME.test(name)) throw new TargetError(`${describeValue(name)} is not a variable name`)
     if (check !== undefined && !(check instanceof RegExp) && typeof check !== 'function') {

@@ -99,7 +99,17 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 // field values are Latin-1 on one line: visible characters, spaces and tabs (RFC 9110 §5.5)
 const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/
 /** Headers of the connection, not of the request: the probe (and undici) set them. */
-const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'content-length'])
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+])
 
 /**
  * Validates the request part of the options and prepares headers (basic auth from the
@@ -121,11 +131,15 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
     if (typeof value !== 'string' && typeof value !== 'number') throw new TargetError(`header ${name} must be a string, got ${describeValue(value)}`)
     const text = String(value)
     if (BAD_HEADER_VALUE.test(text)) {
-      throw new TargetError(`header ${name} contains a line break, a control character or a character beyond Latin-1 (such as U+2028): header values must be one line of Latin-1 text (percent-encode the rest)`)
+      throw new TargetError(
+        `header ${name} contains a line break, a control character or a character beyond Latin-1 (such as U+2028): header values must be one line of Latin-1 text (percent-encode the rest)`,
+      )
     }
     const lower = name.toLowerCase()
     if (CONNECTION_HEADERS.has(lower)) {
-      throw new TargetError(`header ${name} cannot be set: it belongs to the connection, which the probe manages (${lower === 'expect' ? 'the probe never waits for 100 Continue' : lower === 'content-length' ? 'it is computed from the body' : 'one request on its own connection'})`)
+      throw new TargetError(
+        `header ${name} cannot be set: it belongs to the connection, which the probe manages (${lower === 'expect' ? 'the probe never waits for 100 Continue' : lower === 'content-length' ? 'it is computed from the body' : 'one request on its own connection'})`,
+      )
     }
     registerNamedSecret(name, text)
     if (lower === 'cookie') for (const cookie of text.split(';')) registerSecret(cookie.slice(cookie.indexOf('=') + 1).trim())
@@ -157,8 +171,10 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
     throw new TargetError(`followRedirects must be true, false or a number of redirects (0-100), got ${describeValue(follow)}`)
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new TargetError(`maxBodyBytes must be a whole number of bytes, got ${describeValue(maxBodyBytes)}`)
-  const maxReceivedBytes = checkBytes('maxReceivedBytes', options.maxReceivedBytes) ?? Math.max(DEFAULT_HTTP_MAX_RECEIVED_BYTES, maxBodyBytes + 1024 * 1024)
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
+    throw new TargetError(`maxBodyBytes must be a whole number of bytes, got ${describeValue(maxBodyBytes)}`)
+  const maxReceivedBytes =
+    checkBytes('maxReceivedBytes', options.maxReceivedBytes) ?? Math.max(DEFAULT_HTTP_MAX_RECEIVED_BYTES, maxBodyBytes + 1024 * 1024)
   if (options.proxy !== undefined) parseUrl(options.proxy, ['http:', 'https:'], 'a proxy URL such as http://proxy:3128')
   return {
     method,
@@ -179,14 +195,16 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
  * checkExpectations({ status: [200, '3xx'] }).status // [200, '3xx']
  */
 export function checkExpectations(options: HttpProbeOptions): Expectations {
-  const status = options.status === undefined ? ['2xx' as const] : Array.isArray(options.status) ? options.status : [options.status as number | StatusClass]
+  const status =
+    options.status === undefined ? ['2xx' as const] : Array.isArray(options.status) ? options.status : [options.status as number | StatusClass]
   if (status.length === 0) throw new TargetError('status must not be an empty list')
   for (const s of status) {
     const valid = (typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599) || (typeof s === 'string' && /^[1-5]xx$/.test(s))
     if (!valid) throw new TargetError(`status must be a code (100-599), a class like '2xx', or a list of them; got ${describeValue(s)}`)
   }
   const includes = options.bodyIncludes === undefined ? [] : Array.isArray(options.bodyIncludes) ? options.bodyIncludes : [options.bodyIncludes]
-  for (const text of includes) if (typeof text !== 'string') throw new TargetError(`bodyIncludes must be a string or a list of strings, got ${describeValue(text)}`)
+  for (const text of includes)
+    if (typeof text !== 'string') throw new TargetError(`bodyIncludes must be a string or a list of strings, got ${describeValue(text)}`)
   if (options.bodyMatches !== undefined && !(options.bodyMatches instanceof RegExp)) {
     throw new TargetError(`bodyMatches must be a RegExp, got ${describeValue(options.bodyMatches)}`)
   }
@@ -194,10 +212,18 @@ export function checkExpectations(options: HttpProbeOptions): Expectations {
     throw new TargetError(`headersMatch must be an object of header name → string or RegExp, got ${describeValue(options.headersMatch)}`)
   }
   const headersMatch = Object.entries(options.headersMatch ?? {}).map(([name, want]): [string, string | RegExp] => {
-    if (typeof want !== 'string' && !(want instanceof RegExp)) throw new TargetError(`headersMatch.${name} must be a string or a RegExp, got ${describeValue(want)}`)
+    if (typeof want !== 'string' && !(want instanceof RegExp))
+      throw new TargetError(`headersMatch.${name} must be a string or a RegExp, got ${describeValue(want)}`)
     return [name.toLowerCase(), want]
   })
-  return { status, bodyIncludes: includes as string[], bodyMatches: options.bodyMatches, json: options.json, hasJson: options.json !== undefined, headersMatch }
+  return {
+    status,
+    bodyIncludes: includes as string[],
+    bodyMatches: options.bodyMatches,
+    json: options.json,
+    hasJson: options.json !== undefined,
+    headersMatch,
+  }
 }
 
 function headerEntries(headers: unknown): Array<[string, unknown]> {
@@ -211,7 +237,8 @@ function checkTls(tls: unknown): HttpTlsOptions {
   if (tls === undefined) return {}
   if (!isPlainObject(tls)) throw new TargetError(`tls must be an object ({ rejectUnauthorized, ca, servername }), got ${describeValue(tls)}`)
   const { rejectUnauthorized, ca, servername } = tls as HttpTlsOptions
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean')
+    throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
   checkCa('tls.ca', ca)
   if (servername !== undefined && (typeof servername !== 'string' || isIP(servername) || !isHostname(servername))) {
     throw new TargetError(`tls.servername must be a DNS name, got ${describeValue(servername)}`)

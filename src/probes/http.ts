@@ -71,17 +71,23 @@ const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization', 'c
  * const result = await probeHttp('https://api.example.com/health', { status: 200, json: { status: 'ok' }, maxLatencyMs: 300 })
  * if (!result.ok) console.error(result.error?.message ?? result.failures.join('; '))
  */
-export async function probeHttp(
-  target: string | URL,
-  options: HttpProbeOptions = {},
-  signal?: AbortSignal,
-): Promise<ProbeResult<HttpObserved>> {
+export async function probeHttp(target: string | URL, options: HttpProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<HttpObserved>> {
   const url = parseUrl(target, ['http:', 'https:'], 'an http(s) URL')
   const request = checkRequest(url, options)
   const limits = checkLimits(options)
   const expectations = checkExpectations(options)
   const where = hostPort(url, url.protocol === 'https:' ? 443 : 80)
-  const observed: HttpObserved = { url: displayUrl(url), redirects: [], headers: {}, body: '', excerpt: '', bodyBytes: 0, bodyTruncated: false, bodyComplete: true, continues: 0 }
+  const observed: HttpObserved = {
+    url: displayUrl(url),
+    redirects: [],
+    headers: {},
+    body: '',
+    excerpt: '',
+    bodyBytes: 0,
+    bodyTruncated: false,
+    bodyComplete: true,
+    continues: 0,
+  }
   const response: Response = { headers: {}, body: '' }
   const progress: HttpProgress = { direct: false, bytes: 0, continues: 0 }
   const undici = await loadUndici()
@@ -89,26 +95,33 @@ export async function probeHttp(
   // the body has its own budget (readBody), which says more; the sockets' allows for headers,
   // framing and what undici has buffered ahead of the body's reader
   const receiveBudget = request.maxReceivedBytes + 1024 * 1024
-  return runExchange({ where, target: displayUrl(url), limits, receiveBudget, observed, signal }, {
-    exchange: async (step) => {
-      dispatcher = createDispatcher(undici, request, url, limits.timeoutMs, progress, step)
-      await exchange(undici, dispatcher, url, request, observed, response, progress, step)
+  return runExchange(
+    { where, target: displayUrl(url), limits, receiveBudget, observed, signal },
+    {
+      exchange: async (step) => {
+        dispatcher = createDispatcher(undici, request, url, limits.timeoutMs, progress, step)
+        await exchange(undici, dispatcher, url, request, observed, response, progress, step)
+      },
+      timeout: (step) => describeTimeout(where, progress, step),
+      // an argument undici refuses is bad input (probeResult throws it), but not on a hop the server chose
+      describe: (caught, step) =>
+        observed.redirects.length > 0 && isInvalidArgument(caught)
+          ? {
+              code: 'EBADREDIRECT',
+              message: `the redirect to ${observed.redirects.at(-1)} cannot be followed: ${errorMessage(caught)}`,
+              hint: 'fix the Location header the server sends',
+            }
+          : describeHttpError(caught, url, where, progress, step),
+      close: () => {
+        observed.connectMs = progress.connectMs
+        observed.continues = progress.continues
+        if (progress.httpVersion) observed.httpVersion = progress.httpVersion
+        dispatcher?.destroy().catch(() => {})
+      },
+      failures: () => checkResponse(observed, response, expectations),
+      summary: () => `HTTP ${observed.status} ${observed.statusText ?? ''}`.trim(),
     },
-    timeout: (step) => describeTimeout(where, progress, step),
-    // an argument undici refuses is bad input (probeResult throws it), but not on a hop the server chose
-    describe: (caught, step) =>
-      observed.redirects.length > 0 && isInvalidArgument(caught)
-        ? { code: 'EBADREDIRECT', message: `the redirect to ${observed.redirects.at(-1)} cannot be followed: ${errorMessage(caught)}`, hint: 'fix the Location header the server sends' }
-        : describeHttpError(caught, url, where, progress, step),
-    close: () => {
-      observed.connectMs = progress.connectMs
-      observed.continues = progress.continues
-      if (progress.httpVersion) observed.httpVersion = progress.httpVersion
-      dispatcher?.destroy().catch(() => {})
-    },
-    failures: () => checkResponse(observed, response, expectations),
-    summary: () => `HTTP ${observed.status} ${observed.statusText ?? ''}`.trim(),
-  })
+  )
 }
 
 /** The response as it came, for the expectations (what `observed` holds is redacted). */
@@ -152,11 +165,15 @@ async function exchange(
         delete headers['content-length']
       }
       // credentials stay with their origin: every header whose name looks secret is dropped
-      if (next.origin !== url.origin) for (const name of Object.keys(headers)) if (CROSS_ORIGIN_DROPPED.has(name) || isSecretName(name)) delete headers[name]
+      if (next.origin !== url.origin)
+        for (const name of Object.keys(headers)) if (CROSS_ORIGIN_DROPPED.has(name) || isSecretName(name)) delete headers[name]
       const key = `${method} ${next.href}`
       if (visited.has(key)) {
-        throw httpFailure('EREDIRECTLOOP', `redirect loop: ${cutList([observed.url, ...observed.redirects], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
-          'the server redirects back to a URL already visited: check its redirect rules (http↔https, trailing slash, host name)')
+        throw httpFailure(
+          'EREDIRECTLOOP',
+          `redirect loop: ${cutList([observed.url, ...observed.redirects], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
+          'the server redirects back to a URL already visited: check its redirect rules (http↔https, trailing slash, host name)',
+        )
       }
       visited.add(key)
       url = next
@@ -176,8 +193,11 @@ async function exchange(
 
 function resolveRedirect(from: URL, location: string, followed: string[], maxRedirects: number): URL {
   if (followed.length >= maxRedirects) {
-    throw httpFailure('ETOOMANYREDIRECTS', `more than ${maxRedirects} redirects: ${cutList([displayUrl(from), ...followed], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
-      'the chain of redirects does not end: check the redirect rules, or raise followRedirects if the chain is expected')
+    throw httpFailure(
+      'ETOOMANYREDIRECTS',
+      `more than ${maxRedirects} redirects: ${cutList([displayUrl(from), ...followed], { maxItems: 12, itemChars: 120, separator: ' → ' })}`,
+      'the chain of redirects does not end: check the redirect rules, or raise followRedirects if the chain is expected',
+    )
   }
   let next: URL
   try {
@@ -186,7 +206,11 @@ function resolveRedirect(from: URL, location: string, followed: string[], maxRed
     throw httpFailure('EBADREDIRECT', `redirected to an invalid Location ${describeValue(location)}`, 'fix the Location header the server sends')
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-    throw httpFailure('EREDIRECTSCHEME', `redirected to ${peerText(next.href, 200)}, which is not http(s)`, 'the server redirects to another protocol: point the check at the final http(s) URL')
+    throw httpFailure(
+      'EREDIRECTSCHEME',
+      `redirected to ${peerText(next.href, 200)}, which is not http(s)`,
+      'the server redirects to another protocol: point the check at the final http(s) URL',
+    )
   }
   registerUrlSecrets(next.href)
   return next
@@ -197,7 +221,13 @@ function resolveRedirect(from: URL, location: string, followed: string[], maxRed
  * `maxBodyBytes`. Past `maxReceivedBytes` in all it stops and drops the connection: the
  * check fails with `ETOOLARGE` (memory stays bounded whatever the server sends).
  */
-async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, request: CheckedRequest, observed: HttpObserved, kept: Response, progress: HttpProgress): Promise<void> {
+async function readBody(
+  body: AsyncIterable<Uint8Array> & { destroy(): void },
+  request: CheckedRequest,
+  observed: HttpObserved,
+  kept: Response,
+  progress: HttpProgress,
+): Promise<void> {
   const chunks: Uint8Array[] = []
   let keptBytes = 0
   for await (const chunk of body) {
@@ -237,11 +267,14 @@ function checkResponse(observed: HttpObserved, response: Response, expect: Expec
   for (const [name, want] of expect.headersMatch) {
     const got = response.headers[name]
     if (got === undefined) failures.push(`header ${name} is missing, expected ${describeWanted(want)}`)
-    else if (typeof want === 'string' ? got.trim() !== want : !matches(want, got)) failures.push(`header ${name} is "${peerText(got, 120)}", expected ${describeWanted(want)}`)
+    else if (typeof want === 'string' ? got.trim() !== want : !matches(want, got))
+      failures.push(`header ${name} is "${peerText(got, 120)}", expected ${describeWanted(want)}`)
   }
   const truncated = observed.bodyTruncated ? ` (only the first ${formatBytes(Buffer.byteLength(response.body))} were kept: raise maxBodyBytes)` : ''
-  for (const text of expect.bodyIncludes) if (!response.body.includes(text)) failures.push(`body does not include ${JSON.stringify(text)}${truncated}`)
-  if (expect.bodyMatches && !matches(expect.bodyMatches, response.body)) failures.push(`body does not match ${String(expect.bodyMatches)}${truncated}`)
+  for (const text of expect.bodyIncludes)
+    if (!response.body.includes(text)) failures.push(`body does not include ${JSON.stringify(text)}${truncated}`)
+  if (expect.bodyMatches && !matches(expect.bodyMatches, response.body))
+    failures.push(`body does not match ${String(expect.bodyMatches)}${truncated}`)
   if (expect.hasJson) {
     let parsed: unknown
     try {
@@ -254,7 +287,6 @@ function checkResponse(observed: HttpObserved, response: Response, expect: Expec
   }
   return failures
 }
-
 
 function describeWanted(want: string | RegExp): string {
   return typeof want === 'string' ? JSON.stringify(want) : `a match of ${String(want)}`
@@ -288,26 +320,47 @@ function describeHttpError(error: unknown, url: URL, where: string, progress: Ht
     return {
       code: 'EBADHTTP',
       message: `${where} sent an invalid HTTP response (${code ? `${code}: ` : ''}${redact(errorMessage(error))})`,
-      hint: url.protocol === 'http:' ? 'the port may not speak HTTP (or it expects TLS: try https://)' : 'the server does not speak valid HTTP on this port',
+      hint:
+        url.protocol === 'http:'
+          ? 'the port may not speak HTTP (or it expects TLS: try https://)'
+          : 'the server does not speak valid HTTP on this port',
     }
   }
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return { code: 'EBADLENGTH', message: `the body length does not match Content-Length (${progress.bytes} bytes received)`, hint: 'the server or a proxy truncates responses, or sends a wrong Content-Length' }
+    return {
+      code: 'EBADLENGTH',
+      message: `the body length does not match Content-Length (${progress.bytes} bytes received)`,
+      hint: 'the server or a proxy truncates responses, or sends a wrong Content-Length',
+    }
   }
   // before the first byte through a proxy, a network failure is the proxy's
   const viaProxy = progress.proxy !== undefined && !progress.direct && phase !== 'reading body'
   if (viaProxy && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code)) {
     const described = describeNetworkError(error, `the proxy ${progress.proxy}`)
-    return { ...described, message: `${described.message} (for ${where})`, hint: 'check the proxy: its address (the proxy option, HTTPS_PROXY / HTTP_PROXY), that it runs, and that it may reach the target' }
+    return {
+      ...described,
+      message: `${described.message} (for ${where})`,
+      hint: 'check the proxy: its address (the proxy option, HTTPS_PROXY / HTTP_PROXY), that it runs, and that it may reach the target',
+    }
   }
   if (viaProxy && /Proxy response \((\d+)\)/.test(errorMessage(error))) {
     const status = /Proxy response \((\d+)\)/.exec(errorMessage(error))?.[1]
-    return { code: 'EPROXY', message: `the proxy ${progress.proxy} refused to connect to ${where} (HTTP ${status})`, hint: status === '407' ? 'the proxy wants credentials: put them in the proxy URL' : 'the proxy does not allow this destination: check its rules' }
+    return {
+      code: 'EPROXY',
+      message: `the proxy ${progress.proxy} refused to connect to ${where} (HTTP ${status})`,
+      hint:
+        status === '407' ? 'the proxy wants credentials: put them in the proxy URL' : 'the proxy does not allow this destination: check its rules',
+    }
   }
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED') {
-    const when = phase === 'reading body'
-      ? `in the middle of the body (status ${progress.status}, ${progress.bytes} bytes received)`
-      : phase === 'waiting for headers' ? 'before sending a response' : phase === 'TLS handshake' ? 'during the TLS handshake' : 'while connecting'
+    const when =
+      phase === 'reading body'
+        ? `in the middle of the body (status ${progress.status}, ${progress.bytes} bytes received)`
+        : phase === 'waiting for headers'
+          ? 'before sending a response'
+          : phase === 'TLS handshake'
+            ? 'during the TLS handshake'
+            : 'while connecting'
     // a TLS port asked in plain text hangs up at once, before any response
     const plainToTls = url.protocol === 'http:' && phase === 'waiting for headers'
     return {
@@ -326,13 +379,21 @@ function describeTimeout(where: string, progress: HttpProgress, step: Pick<Step,
   const limit = formatMs(step.timeoutMs)
   const phase = currentPhase(step)
   if (progress.proxy !== undefined && !progress.direct && phase !== 'reading body') {
-    return { code: 'ETIMEDOUT', message: `no response from ${where} through the proxy ${progress.proxy} within ${limit}`, hint: 'the proxy or the target did not answer: check that the proxy runs and may reach the target' }
+    return {
+      code: 'ETIMEDOUT',
+      message: `no response from ${where} through the proxy ${progress.proxy} within ${limit}`,
+      hint: 'the proxy or the target did not answer: check that the proxy runs and may reach the target',
+    }
   }
   if (phase === 'connecting') return noConnection(where, step.timeoutMs)
   if (phase === 'TLS handshake') return noTlsHandshake(where, step.timeoutMs)
   if (phase === 'waiting for headers') {
     const connected = progress.connectMs === undefined ? '' : `connected in ${formatMs(progress.connectMs)}, but `
-    return { code: 'ETIMEDOUT', message: `${connected}no response from ${where} within ${limit}`, hint: 'the server accepted the connection but did not answer: is the application hung, overloaded or waiting on a dependency?' }
+    return {
+      code: 'ETIMEDOUT',
+      message: `${connected}no response from ${where} within ${limit}`,
+      hint: 'the server accepted the connection but did not answer: is the application hung, overloaded or waiting on a dependency?',
+    }
   }
   return {
     code: 'ETIMEDOUT',

@@ -54,39 +54,57 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
   const mysql = await importDriver(loadMysql, 'mysql2', `${url.protocol}//`)
   checkSsl(url)
   let connection: Connection | undefined
-  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
-    exchange: async (step) => {
-      const conn = createConnection(mysql, uri, limits.timeoutMs, step.scope)
-      connection = conn
-      conn.on('error', () => {}) // a reset after the deadline must not crash the worker
-      await step.race(new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))))
-      observed.serverVersion = (conn as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion
-      if (!query) return
-      step.enter('query', 'running the query')
-      const rows = await step.race(new Promise<unknown>((resolve, reject) => conn.query(query, (err, result) => (err ? reject(err) : resolve(result)))))
-      if (Array.isArray(rows)) {
-        observed.rows = firstRows(rows)
-        observed.rowCount = rows.length
-      } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
+  return runExchange(
+    { where, target: displayUrl(url), limits, observed, signal },
+    {
+      exchange: async (step) => {
+        const conn = createConnection(mysql, uri, limits.timeoutMs, step.scope)
+        connection = conn
+        conn.on('error', () => {}) // a reset after the deadline must not crash the worker
+        await step.race(new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))))
+        observed.serverVersion = (conn as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion
+        if (!query) return
+        step.enter('query', 'running the query')
+        const rows = await step.race(
+          new Promise<unknown>((resolve, reject) => conn.query(query, (err, result) => (err ? reject(err) : resolve(result)))),
+        )
+        if (Array.isArray(rows)) {
+          observed.rows = firstRows(rows)
+          observed.rowCount = rows.length
+        } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
+      },
+      timeout: (step) =>
+        timeoutError(
+          where,
+          step,
+          step.phase === 'query'
+            ? SLOW_QUERY_HINT
+            : 'the server did not complete the handshake: is it overloaded, is this really MySQL/MariaDB, or does a firewall drop the packets?',
+        ),
+      describe: (caught) => describeMysqlError(caught, where),
+      // the server goes on running the query after we give up, unless told to stop
+      settle: (error, step) =>
+        settleQuery(
+          error,
+          step,
+          observed,
+          (budgetMs) => killQuery(mysql, uri, connection?.threadId ?? null, step.scope, budgetMs),
+          'KILL QUERY did not succeed',
+        ),
+      close: async (failed) => {
+        const conn = connection
+        if (!conn) return
+        // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
+        const destroy = (): void => {
+          conn.destroy()
+          ;(conn as unknown as { stream?: { destroy(): void } }).stream?.destroy()
+        }
+        if (failed) destroy()
+        else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), destroy)
+      },
+      summary: () => querySummary(/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL', observed.serverVersion, query),
     },
-    timeout: (step) =>
-      timeoutError(where, step, step.phase === 'query' ? SLOW_QUERY_HINT : 'the server did not complete the handshake: is it overloaded, is this really MySQL/MariaDB, or does a firewall drop the packets?'),
-    describe: (caught) => describeMysqlError(caught, where),
-    // the server goes on running the query after we give up, unless told to stop
-    settle: (error, step) => settleQuery(error, step, observed, (budgetMs) => killQuery(mysql, uri, connection?.threadId ?? null, step.scope, budgetMs), 'KILL QUERY did not succeed'),
-    close: async (failed) => {
-      const conn = connection
-      if (!conn) return
-      // mysql2's destroy() only ends the stream (a FIN a frozen peer never answers): destroy the socket too
-      const destroy = (): void => {
-        conn.destroy()
-        ;(conn as unknown as { stream?: { destroy(): void } }).stream?.destroy()
-      }
-      if (failed) destroy()
-      else await closeGracefully(() => new Promise<void>((resolve) => conn.end(() => resolve())), destroy)
-    },
-    summary: () => querySummary(/mariadb/i.test(observed.serverVersion ?? '') ? 'MariaDB' : 'MySQL', observed.serverVersion, query),
-  })
+  )
 }
 
 /**
@@ -117,7 +135,13 @@ function checkSsl(url: URL): void {
 }
 
 /** Stops the query of thread `threadId` with `KILL QUERY` on a connection of its own, within `budgetMs`. */
-async function killQuery(mysql: typeof import('mysql2'), uri: string, threadId: number | null, scope: ProbeScope, budgetMs: number): Promise<boolean> {
+async function killQuery(
+  mysql: typeof import('mysql2'),
+  uri: string,
+  threadId: number | null,
+  scope: ProbeScope,
+  budgetMs: number,
+): Promise<boolean> {
   if (typeof threadId !== 'number') return false
   const killer = scope.run(() => mysql.createConnection({ uri, connectTimeout: budgetMs }))
   killer.on('error', () => {})

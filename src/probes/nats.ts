@@ -44,41 +44,53 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
   const credentials = user && pass ? { user, pass } : user ? { token: user } : {}
   const nats = await importDriver(loadNats, 'nats', `${url.protocol}//`)
   let connection: NatsConnection | undefined
-  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
-    first: ['handshake', 'waiting for the NATS handshake'],
-    exchange: async (step) => {
-      // nats.js waits for the server's INFO with no timeout of its own, and leaks the socket of a
-      // server that accepts and stays silent: see that INFO comes, on a socket of ours, first
-      const info = await step.race(readInfo(host, port, step.deadline.signal, step.scope))
-      if (info.version) observed.server = `nats-server ${info.version}`
-      const opening = nats.connect({
-        servers: `${url.protocol === 'tls:' ? 'tls' : 'nats'}://${where}`,
-        ...credentials,
-        ...(url.protocol === 'tls:' && { tls: {} }),
-        // nats.js closes its socket when its own timer fires: let it fire with our deadline
-        timeout: Math.max(1, Math.ceil(limits.timeoutMs - step.deadline.elapsed())),
-        reconnect: false,
-        maxReconnectAttempts: 0,
-        name: 'prodcheck',
-      }) as Promise<NatsConnection>
-      step.deadline.aborted.catch(() => opening.then((late) => late.close().catch(() => {}), () => {}))
-      connection = await step.race(opening)
-      const { server_name, version } = connection.info ?? {}
-      observed.server = version ? `nats-server ${version}` : (server_name ?? observed.server)
+  return runExchange(
+    { where, target: displayUrl(url), limits, observed, signal },
+    {
+      first: ['handshake', 'waiting for the NATS handshake'],
+      exchange: async (step) => {
+        // nats.js waits for the server's INFO with no timeout of its own, and leaks the socket of a
+        // server that accepts and stays silent: see that INFO comes, on a socket of ours, first
+        const info = await step.race(readInfo(host, port, step.deadline.signal, step.scope))
+        if (info.version) observed.server = `nats-server ${info.version}`
+        const opening = nats.connect({
+          servers: `${url.protocol === 'tls:' ? 'tls' : 'nats'}://${where}`,
+          ...credentials,
+          ...(url.protocol === 'tls:' && { tls: {} }),
+          // nats.js closes its socket when its own timer fires: let it fire with our deadline
+          timeout: Math.max(1, Math.ceil(limits.timeoutMs - step.deadline.elapsed())),
+          reconnect: false,
+          maxReconnectAttempts: 0,
+          name: 'prodcheck',
+        }) as Promise<NatsConnection>
+        step.deadline.aborted.catch(() =>
+          opening.then(
+            (late) => late.close().catch(() => {}),
+            () => {},
+          ),
+        )
+        connection = await step.race(opening)
+        const { server_name, version } = connection.info ?? {}
+        observed.server = version ? `nats-server ${version}` : (server_name ?? observed.server)
+      },
+      timeout: () => ({
+        code: 'ETIMEDOUT',
+        message: `no NATS handshake with ${where} within ${formatMs(limits.timeoutMs)}`,
+        hint: 'the port accepts connections but does not answer NATS, or the server is overloaded',
+      }),
+      describe: (caught) => describeNatsError(caught, where),
+      // nats.js keeps reading a peer that floods it, whatever its timers say: the scope ends that
+      close: async () => {
+        const open = connection
+        if (open)
+          await closeGracefully(
+            () => open.close(),
+            () => {},
+          )
+      },
+      summary: () => `${observed.server ?? 'NATS server'} at ${where} accepted the connection`,
     },
-    timeout: () => ({
-      code: 'ETIMEDOUT',
-      message: `no NATS handshake with ${where} within ${formatMs(limits.timeoutMs)}`,
-      hint: 'the port accepts connections but does not answer NATS, or the server is overloaded',
-    }),
-    describe: (caught) => describeNatsError(caught, where),
-    // nats.js keeps reading a peer that floods it, whatever its timers say: the scope ends that
-    close: async () => {
-      const open = connection
-      if (open) await closeGracefully(() => open.close(), () => {})
-    },
-    summary: () => `${observed.server ?? 'NATS server'} at ${where} accepted the connection`,
-  })
+  )
 }
 
 /** The INFO line a NATS server sends first; rejects if something else (or nothing) comes. */
@@ -102,7 +114,8 @@ function readInfo(host: string, port: number, signal: AbortSignal, scope: ProbeS
       const newline = received.indexOf('\n')
       if (newline === -1) {
         // nats-server's control lines are 4 KiB at most; past 64 KiB this is no NATS server
-        if (received.length >= MAX_INFO_BYTES) finish(Object.assign(new Error(`INFO line longer than ${MAX_INFO_BYTES / 1024} KiB, with no end`), { code: 'EPROTOCOL' }))
+        if (received.length >= MAX_INFO_BYTES)
+          finish(Object.assign(new Error(`INFO line longer than ${MAX_INFO_BYTES / 1024} KiB, with no end`), { code: 'EPROTOCOL' }))
         return
       }
       const line = received.slice(0, newline).trim()
@@ -121,14 +134,29 @@ function readInfo(host: string, port: number, signal: AbortSignal, scope: ProbeS
 
 function describeNatsError(error: unknown, where: string): ProbeError {
   const code = errorCode(error)
-  if (code === 'ECONNCLOSED') return { code, message: `${where} closed the connection before sending INFO`, hint: 'the port may not speak NATS, or the server refused this client: check its logs' }
+  if (code === 'ECONNCLOSED')
+    return {
+      code,
+      message: `${where} closed the connection before sending INFO`,
+      hint: 'the port may not speak NATS, or the server refused this client: check its logs',
+    }
   const message = redact(errorMessage(error))
   if (code === 'AUTHORIZATION_VIOLATION' || /Authorization Violation|authentication/i.test(message)) {
-    return { code: 'EAUTH', message: `NATS at ${where} refused the credentials (Authorization Violation)`, hint: 'the user/password or token of the URL is wrong: check it against the server accounts' }
+    return {
+      code: 'EAUTH',
+      message: `NATS at ${where} refused the credentials (Authorization Violation)`,
+      hint: 'the user/password or token of the URL is wrong: check it against the server accounts',
+    }
   }
   if (code === 'CONNECTION_REFUSED') return describeNetworkError({ code: 'ECONNREFUSED' }, where)
   if (code === 'TIMEOUT') return { code: 'ETIMEDOUT', message: `no NATS handshake with ${where}`, hint: 'the server did not answer in time' }
-  if (/TLS|tls/.test(message)) return { code: 'ETLS', message: `NATS at ${where}: ${message}`, hint: 'the server requires TLS (use tls://) or its certificate is not trusted here' }
-  if (code === 'EPROTOCOL' || /protocol|INFO/i.test(message)) return { code: 'EPROTOCOL', message: `${where} does not speak NATS (${message})`, hint: 'check host and port (4222 by default)' }
+  if (/TLS|tls/.test(message))
+    return {
+      code: 'ETLS',
+      message: `NATS at ${where}: ${message}`,
+      hint: 'the server requires TLS (use tls://) or its certificate is not trusted here',
+    }
+  if (code === 'EPROTOCOL' || /protocol|INFO/i.test(message))
+    return { code: 'EPROTOCOL', message: `${where} does not speak NATS (${message})`, hint: 'check host and port (4222 by default)' }
   return describeNetworkError(error, where)
 }

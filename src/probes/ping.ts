@@ -88,27 +88,43 @@ export async function probePing(target: string, options: PingProbeOptions = {}, 
   const binary = await findBinary('ping')
   if (!binary) throw new SetupError('the ping binary is not installed (Debian: apt-get install iputils-ping)')
   const observed: PingObserved = { host, sent: 0, received: 0, packetLossPercent: 100, times: [] }
-  return runExchange({ where: host, limits, observed, signal }, {
-    // the latency budget is the average round trip's, judged below with its own words
-    first: ['dns', 'resolving the name'],
-    exchange: async (step) => {
-      const { address } = await step.race(lookup(host))
-      observed.address = address
-      step.enter('echo', 'waiting for echo replies')
-      const { intervalSeconds, waitSeconds } = pingSchedule(count, limits.timeoutMs - step.deadline.elapsed())
-      const output = await runPing(binary, address, { numeric: true, min_reply: count, timeout: waitSeconds, extra: ['-i', String(intervalSeconds)] }, step.deadline.signal)
-      Object.assign(observed, parseOutput(output))
-      if (observed.received === 0) throw new ProbeFailure(noReply(host, observed, output, count))
+  return runExchange(
+    { where: host, limits, observed, signal },
+    {
+      // the latency budget is the average round trip's, judged below with its own words
+      first: ['dns', 'resolving the name'],
+      exchange: async (step) => {
+        const { address } = await step.race(lookup(host))
+        observed.address = address
+        step.enter('echo', 'waiting for echo replies')
+        const { intervalSeconds, waitSeconds } = pingSchedule(count, limits.timeoutMs - step.deadline.elapsed())
+        const output = await runPing(
+          binary,
+          address,
+          { numeric: true, min_reply: count, timeout: waitSeconds, extra: ['-i', String(intervalSeconds)] },
+          step.deadline.signal,
+        )
+        Object.assign(observed, parseOutput(output))
+        if (observed.received === 0) throw new ProbeFailure(noReply(host, observed, output, count))
+      },
+      timeout: () => ({
+        code: 'ETIMEDOUT',
+        message: `no answer from ${host} within ${formatMs(limits.timeoutMs)}`,
+        hint: 'the name did not resolve in time, or the host does not answer ICMP',
+      }),
+      describe: (caught) =>
+        (caught as { syscall?: string })?.syscall?.startsWith('spawn')
+          ? {
+              code: 'EPINGFAILED',
+              message: `the ping binary could not be started (${errorMessage(caught)})`,
+              hint: 'check that `ping` is executable by this user (iputils-ping, CAP_NET_RAW)',
+            }
+          : describeNetworkError(caught, host),
+      latency: (elapsed) => observed.avgMs ?? elapsed,
+      failures: (latencyMs) => latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`),
+      summary: () => `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(observed.avgMs ?? 0)}`,
     },
-    timeout: () => ({ code: 'ETIMEDOUT', message: `no answer from ${host} within ${formatMs(limits.timeoutMs)}`, hint: 'the name did not resolve in time, or the host does not answer ICMP' }),
-    describe: (caught) =>
-      (caught as { syscall?: string })?.syscall?.startsWith('spawn')
-        ? { code: 'EPINGFAILED', message: `the ping binary could not be started (${errorMessage(caught)})`, hint: 'check that `ping` is executable by this user (iputils-ping, CAP_NET_RAW)' }
-        : describeNetworkError(caught, host),
-    latency: (elapsed) => observed.avgMs ?? elapsed,
-    failures: (latencyMs) => latencyFailure(latencyMs, maxLatencyMs).map((f) => `average round trip ${f}`),
-    summary: () => `${observed.received}/${observed.sent} replies from ${observed.address}, avg ${formatMs(observed.avgMs ?? 0)}`,
-  })
+  )
 }
 
 /**
@@ -133,10 +149,18 @@ function noReply(host: string, observed: PingObserved, output: string, count: nu
   const address = observed.address && observed.address !== host ? ` (${observed.address})` : ''
   const complaint = output.split('\n').find((line) => /unreachable|not permitted|denied|invalid|unknown|failure|error/i.test(line))
   if (complaint && /not permitted|denied/i.test(complaint)) {
-    return { code: 'EPERM', message: `ping was not allowed to send: ${redact(complaint.trim())}`, hint: 'ping needs root, CAP_NET_RAW, or net.ipv4.ping_group_range covering this user' }
+    return {
+      code: 'EPERM',
+      message: `ping was not allowed to send: ${redact(complaint.trim())}`,
+      hint: 'ping needs root, CAP_NET_RAW, or net.ipv4.ping_group_range covering this user',
+    }
   }
   if (complaint) {
-    return { code: 'EHOSTUNREACH', message: `${host}${address} is unreachable: ${redact(complaint.trim())}`, hint: 'check the routes and firewalls between this host and the target' }
+    return {
+      code: 'EHOSTUNREACH',
+      message: `${host}${address} is unreachable: ${redact(complaint.trim())}`,
+      hint: 'check the routes and firewalls between this host and the target',
+    }
   }
   return {
     code: 'ENOREPLY',

@@ -55,41 +55,57 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
   let client: Client | undefined
   let stream: Socket | undefined
   let where = formatHostPort({ host: url.hostname.replace(/^\[|\]$/g, '') || 'localhost', port: Number(url.port) || 5432 })
-  return runExchange({ where: () => where, target: displayUrl(url), limits, observed, signal }, {
-    exchange: async (step) => {
-      const pgClient = createClient(pg.Client, dsn, step.scope)
-      client = pgClient
-      where = pgClient.host?.startsWith('/') ? pgClient.host : formatHostPort({ host: pgClient.host || 'localhost', port: pgClient.port || 5432 })
-      const connection = (pgClient as unknown as { connection: NodeJS.EventEmitter & { stream: Socket } }).connection
-      stream = connection.stream
-      pgClient.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
-      connection.on('sslconnect', () => step.scope.adopt(connection.stream))
-      connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
-        if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
-      })
-      await step.race(pgClient.connect())
-      if (!query) return
-      step.enter('query', 'running the query')
-      const results: QueryResult | QueryResult[] = await step.race(pgClient.query(query))
-      // several statements give one result each: the last is the answer
-      const result = Array.isArray(results) ? results.at(-1) : results
-      observed.rows = firstRows(result?.rows ?? [])
-      observed.rowCount = result?.rowCount ?? result?.rows.length ?? 0
+  return runExchange(
+    { where: () => where, target: displayUrl(url), limits, observed, signal },
+    {
+      exchange: async (step) => {
+        const pgClient = createClient(pg.Client, dsn, step.scope)
+        client = pgClient
+        where = pgClient.host?.startsWith('/') ? pgClient.host : formatHostPort({ host: pgClient.host || 'localhost', port: pgClient.port || 5432 })
+        const connection = (pgClient as unknown as { connection: NodeJS.EventEmitter & { stream: Socket } }).connection
+        stream = connection.stream
+        pgClient.on('error', () => {}) // errors after the deadline, e.g. a reset, must not crash the worker
+        connection.on('sslconnect', () => step.scope.adopt(connection.stream))
+        connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
+          if (msg.parameterName === 'server_version') observed.serverVersion = msg.parameterValue
+        })
+        await step.race(pgClient.connect())
+        if (!query) return
+        step.enter('query', 'running the query')
+        const results: QueryResult | QueryResult[] = await step.race(pgClient.query(query))
+        // several statements give one result each: the last is the answer
+        const result = Array.isArray(results) ? results.at(-1) : results
+        observed.rows = firstRows(result?.rows ?? [])
+        observed.rowCount = result?.rowCount ?? result?.rows.length ?? 0
+      },
+      timeout: (step) =>
+        timeoutError(
+          where,
+          step,
+          step.phase === 'query'
+            ? SLOW_QUERY_HINT
+            : 'the server did not complete the handshake: is it overloaded, is this really PostgreSQL, or does a firewall drop the packets?',
+        ),
+      describe: (caught, step) => describePostgresError(caught, where, step.label),
+      // the server goes on running the query after we give up, unless told to stop
+      settle: (error, step) =>
+        settleQuery(
+          error,
+          step,
+          observed,
+          (budgetMs) => (client ? cancelQuery(client, step.scope, budgetMs) : Promise.resolve(false)),
+          'its cancellation could not be sent',
+        ),
+      close: async (failed) => {
+        const destroy = (): void => {
+          stream?.destroy()
+        }
+        if (failed || !client) destroy()
+        else await closeGracefully(() => (client as Client).end(), destroy)
+      },
+      summary: () => querySummary('PostgreSQL', observed.serverVersion, query),
     },
-    timeout: (step) =>
-      timeoutError(where, step, step.phase === 'query' ? SLOW_QUERY_HINT : 'the server did not complete the handshake: is it overloaded, is this really PostgreSQL, or does a firewall drop the packets?'),
-    describe: (caught, step) => describePostgresError(caught, where, step.label),
-    // the server goes on running the query after we give up, unless told to stop
-    settle: (error, step) => settleQuery(error, step, observed, (budgetMs) => (client ? cancelQuery(client, step.scope, budgetMs) : Promise.resolve(false)), 'its cancellation could not be sent'),
-    close: async (failed) => {
-      const destroy = (): void => {
-        stream?.destroy()
-      }
-      if (failed || !client) destroy()
-      else await closeGracefully(() => (client as Client).end(), destroy)
-    },
-    summary: () => querySummary('PostgreSQL', observed.serverVersion, query),
-  })
+  )
 }
 
 /**
@@ -107,7 +123,9 @@ function createClient(PgClient: typeof Client, dsn: string, scope: ProbeScope): 
   try {
     client = new PgClient({ connectionString: dsn, application_name: 'prodcheck', stream } as ConstructorParameters<typeof Client>[0])
   } catch (error) {
-    throw new TargetError(`the DSN cannot be used: ${redact(errorMessage(error))} (check its parameters, e.g. the files sslrootcert, sslcert and sslkey name)`)
+    throw new TargetError(
+      `the DSN cannot be used: ${redact(errorMessage(error))} (check its parameters, e.g. the files sslrootcert, sslcert and sslkey name)`,
+    )
   }
   if (client.host && !client.host.startsWith('/') && !isHostname(client.host)) {
     throw new TargetError(`the DSN names an invalid host ${describeValue(client.host)}`)
@@ -160,10 +178,18 @@ function describePostgresError(error: unknown, where: string, phase: string): Pr
     return { code, message: `PostgreSQL at ${where} answered: ${message}`, ...(SQLSTATE_HINTS[code] && { hint: SQLSTATE_HINTS[code] }) }
   }
   if (/does not support SSL/i.test(message)) {
-    return { code: 'ENOSSL', message: `${where} does not support SSL`, hint: 'the DSN asks for TLS (sslmode): enable ssl on the server, or use sslmode=disable where that is acceptable' }
+    return {
+      code: 'ENOSSL',
+      message: `${where} does not support SSL`,
+      hint: 'the DSN asks for TLS (sslmode): enable ssl on the server, or use sslmode=disable where that is acceptable',
+    }
   }
   if (/Connection terminated/i.test(message)) {
-    return { code: 'ECONNCLOSED', message: `${where} closed the connection while ${phase}`, hint: 'the server (or a proxy such as pgbouncer) hung up: check its logs, and that this port speaks PostgreSQL' }
+    return {
+      code: 'ECONNCLOSED',
+      message: `${where} closed the connection while ${phase}`,
+      hint: 'the server (or a proxy such as pgbouncer) hung up: check its logs, and that this port speaks PostgreSQL',
+    }
   }
   return describeNetworkError(error, where)
 }

@@ -54,7 +54,9 @@ function bounded(value: unknown, depth: number): unknown {
   }
   const entries = Object.entries(value as Record<string, unknown>)
   // a column named like a secret (password, api_key) is masked whole
-  const kept = entries.slice(0, MAX_ITEMS).map(([key, item]) => [peerText(key, 80), isSecretName(key) && item !== null ? MASK : bounded(item, depth - 1)])
+  const kept = entries
+    .slice(0, MAX_ITEMS)
+    .map(([key, item]) => [peerText(key, 80), isSecretName(key) && item !== null ? MASK : bounded(item, depth - 1)])
   if (entries.length > MAX_ITEMS) kept.push(['…', `${entries.length - MAX_ITEMS} more`])
   return Object.fromEntries(kept)
 }
@@ -70,7 +72,13 @@ export const SLOW_QUERY_HINT = 'the query did not finish in time: check locks an
  * @example
  * settle: (error, step) => settleQuery(error, step, observed, (budgetMs) => cancelQuery(client, step.scope, budgetMs), 'its cancellation could not be sent')
  */
-export async function settleQuery(error: ProbeError, step: Step, observed: DatabaseObserved, cancel: (budgetMs: number) => Promise<boolean>, failed: string): Promise<ProbeError> {
+export async function settleQuery(
+  error: ProbeError,
+  step: Step,
+  observed: DatabaseObserved,
+  cancel: (budgetMs: number) => Promise<boolean>,
+  failed: string,
+): Promise<ProbeError> {
   if (step.phase !== 'query') return error
   const budgetMs = cancelBudget(step.timeoutMs)
   observed.cancelled = await cancel(budgetMs)

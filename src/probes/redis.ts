@@ -69,41 +69,46 @@ export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}
       lastError = Object.assign(new Error(`unexpected replies (${errorMessage(error)})`), { code: 'EPROTOCOL' })
     }),
   )
-  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
-    exchange: async (step) => {
-      await step.race(client.connect())
-      step.enter('query', `sending ${command}`)
-      const reply = await step.race(client.call(command as string, ...args))
-      // ioredis sends AUTH and SELECT itself on connect and only emits their failures
-      if ((lastError as { name?: string } | undefined)?.name === 'ReplyError') throw lastError
-      observed.reply = showReply(reply)
-      observed.serverVersion = /redis_version:([^\r\n]{1,64})/.exec(observed.reply)?.[1]
+  return runExchange(
+    { where, target: displayUrl(url), limits, observed, signal },
+    {
+      exchange: async (step) => {
+        await step.race(client.connect())
+        step.enter('query', `sending ${command}`)
+        const reply = await step.race(client.call(command as string, ...args))
+        // ioredis sends AUTH and SELECT itself on connect and only emits their failures
+        if ((lastError as { name?: string } | undefined)?.name === 'ReplyError') throw lastError
+        observed.reply = showReply(reply)
+        observed.serverVersion = /redis_version:([^\r\n]{1,64})/.exec(observed.reply)?.[1]
+      },
+      timeout: (step) =>
+        timeoutError(
+          where,
+          step,
+          step.phase === 'query'
+            ? 'the command did not finish in time: the server may be blocked by a slow command (check SLOWLOG) or overloaded'
+            : 'the server did not accept or answer: is it overloaded, is this really Redis (TLS needs rediss://), or does a firewall drop the packets?',
+        ),
+      // `connect()` rejects with "Connection is closed"; the event carried the real cause
+      describe: (caught, step) => describeRedisError(realCause(lastError) ? lastError : caught, where, step.label),
+      close: async (failed) => {
+        // disconnect() arms a timer that only a later 'close' clears: skip it once the stream has ended
+        const destroy = (): void => {
+          if (client.status !== 'end') client.disconnect()
+        }
+        if (failed) destroy()
+        else await closeGracefully(() => client.quit(), destroy)
+      },
+      summary: () => `Redis answered ${command}: ${peerText((observed.reply ?? '').split(/\r?\n/, 1)[0] ?? '', 60)}`,
     },
-    timeout: (step) =>
-      timeoutError(
-        where,
-        step,
-        step.phase === 'query'
-          ? 'the command did not finish in time: the server may be blocked by a slow command (check SLOWLOG) or overloaded'
-          : 'the server did not accept or answer: is it overloaded, is this really Redis (TLS needs rediss://), or does a firewall drop the packets?',
-      ),
-    // `connect()` rejects with "Connection is closed"; the event carried the real cause
-    describe: (caught, step) => describeRedisError(realCause(lastError) ? lastError : caught, where, step.label),
-    close: async (failed) => {
-      // disconnect() arms a timer that only a later 'close' clears: skip it once the stream has ended
-      const destroy = (): void => {
-        if (client.status !== 'end') client.disconnect()
-      }
-      if (failed) destroy()
-      else await closeGracefully(() => client.quit(), destroy)
-    },
-    summary: () => `Redis answered ${command}: ${peerText((observed.reply ?? '').split(/\r?\n/, 1)[0] ?? '', 60)}`,
-  })
+  )
 }
 
 /** True when an error event says more than the rejection that followed it. */
 function realCause(error: unknown): boolean {
-  return Boolean(error) && (Boolean(errorCodeOf(error)) || /ReplyError|ParserError/.test((error as Error).name) || /Protocol error/.test(String(error)))
+  return (
+    Boolean(error) && (Boolean(errorCodeOf(error)) || /ReplyError|ParserError/.test((error as Error).name) || /Protocol error/.test(String(error)))
+  )
 }
 
 /**
@@ -114,14 +119,16 @@ function realCause(error: unknown): boolean {
  * parseCommand('SET greeting "hello world"') // ['SET', 'greeting', 'hello world']
  */
 export function parseCommand(line: unknown): string[] {
-  if (typeof line !== 'string' || line.trim() === '') throw new TargetError(`query must be a Redis command such as "PING", got ${describeValue(line)}`)
+  if (typeof line !== 'string' || line.trim() === '')
+    throw new TargetError(`query must be a Redis command such as "PING", got ${describeValue(line)}`)
   if (/[\r\n\u0000]/.test(line)) throw new TargetError('query must be one Redis command on one line (no line break or NUL)')
   const args: string[] = []
   const pattern = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g
   for (const [, doubled, single, bare] of line.matchAll(pattern)) {
     args.push(doubled !== undefined ? doubled.replace(/\\(.)/g, '$1') : (single ?? bare ?? ''))
   }
-  if (!/^[A-Za-z][A-Za-z0-9_|.-]*$/.test(args[0] ?? '')) throw new TargetError(`query must start with a Redis command name such as PING, got ${describeValue(line)}`)
+  if (!/^[A-Za-z][A-Za-z0-9_|.-]*$/.test(args[0] ?? ''))
+    throw new TargetError(`query must start with a Redis command name such as PING, got ${describeValue(line)}`)
   return args
 }
 
@@ -175,10 +182,18 @@ function describeRedisError(error: unknown, where: string, phase: string): Probe
     return { code: message.split(' ')[0] ?? 'ERR', message: `Redis at ${where} answered: ${message}`, ...(replyHint && { hint: replyHint[1] }) }
   }
   if (/Protocol error|unexpected replies/i.test(message)) {
-    return { code: 'EPROTOCOL', message: `${where} does not speak the Redis protocol (${message})`, hint: 'check host and port, and that TLS servers are addressed as rediss://' }
+    return {
+      code: 'EPROTOCOL',
+      message: `${where} does not speak the Redis protocol (${message})`,
+      hint: 'check host and port, and that TLS servers are addressed as rediss://',
+    }
   }
   if (/Connection is closed|Stream isn't writeable/i.test(message)) {
-    return { code: 'ECONNCLOSED', message: `${where} closed the connection while ${phase}`, hint: 'check that the port speaks Redis (TLS needs rediss://), and the server logs' }
+    return {
+      code: 'ECONNCLOSED',
+      message: `${where} closed the connection while ${phase}`,
+      hint: 'check that the port speaks Redis (TLS needs rediss://), and the server logs',
+    }
   }
   return describeNetworkError(error, where)
 }

@@ -59,7 +59,9 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   const { host, port, where } = endpoint(url, secure ? 465 : 587)
   checkSmtpTls(options.tls)
   const requireTls = checkBoolean('requireTls', options.requireTls) ?? false
-  const auth = checkAuth(options.auth ?? (url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined))
+  const auth = checkAuth(
+    options.auth ?? (url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined),
+  )
   const observed: SmtpObserved = { host, port, secure, authenticated: false }
   const { default: Connection } = await loadSmtp()
   const backstop = limits.timeoutMs + 1000
@@ -85,27 +87,38 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
     })
   })
   failed.catch(() => {})
-  return runExchange({ where, target: displayUrl(url), limits, observed, signal }, {
-    exchange: async (step) => {
-      await step.race(Promise.race([new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve()))), failed]))
-      greeted = true
-      observed.secure = connection.secure
-      if (requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
-      if (auth) {
-        step.enter('auth', 'authenticating')
-        await step.race(Promise.race([new Promise<void>((resolve, reject) => connection.login(auth, (err) => (err ? reject(err) : resolve()))), failed]))
-        observed.authenticated = true
-      }
+  return runExchange(
+    { where, target: displayUrl(url), limits, observed, signal },
+    {
+      exchange: async (step) => {
+        await step.race(
+          Promise.race([new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve()))), failed]),
+        )
+        greeted = true
+        observed.secure = connection.secure
+        if (requireTls && !connection.secure) throw Object.assign(new Error('the session is not encrypted'), { code: 'ENOTLS' })
+        if (auth) {
+          step.enter('auth', 'authenticating')
+          await step.race(
+            Promise.race([new Promise<void>((resolve, reject) => connection.login(auth, (err) => (err ? reject(err) : resolve()))), failed]),
+          )
+          observed.authenticated = true
+        }
+      },
+      timeout: (step) =>
+        timeoutError(
+          where,
+          step,
+          'the server did not greet or answer in time: is it overloaded, is this port SMTP (465 needs smtps://), or does a firewall drop the packets?',
+        ),
+      describe: (caught) => describeSmtpError(caught, where),
+      close: (failed) => (failed ? connection.close() : connection.quit()),
+      summary: () => {
+        const how = [observed.secure ? (secure ? 'TLS' : 'STARTTLS') : 'plain text', observed.authenticated ? 'authenticated' : 'no AUTH'].join(', ')
+        return `SMTP server at ${where} accepted the session (${how})`
+      },
     },
-    timeout: (step) =>
-      timeoutError(where, step, 'the server did not greet or answer in time: is it overloaded, is this port SMTP (465 needs smtps://), or does a firewall drop the packets?'),
-    describe: (caught) => describeSmtpError(caught, where),
-    close: (failed) => (failed ? connection.close() : connection.quit()),
-    summary: () => {
-      const how = [observed.secure ? (secure ? 'TLS' : 'STARTTLS') : 'plain text', observed.authenticated ? 'authenticated' : 'no AUTH'].join(', ')
-      return `SMTP server at ${where} accepted the session (${how})`
-    },
-  })
+  )
 }
 
 function checkSmtpTls(tls: SmtpProbeOptions['tls']): void {
@@ -127,12 +140,21 @@ function checkAuth(auth: unknown): { user: string; pass: string } | undefined {
 }
 
 function describeSmtpError(error: unknown, where: string): ProbeError {
-  const { response, responseCode, originalCode, command } = (error ?? {}) as { response?: unknown; responseCode?: number; originalCode?: string; command?: string }
+  const { response, responseCode, originalCode, command } = (error ?? {}) as {
+    response?: unknown
+    responseCode?: number
+    originalCode?: string
+    command?: string
+  }
   // nodemailer re-labels socket and TLS errors (ESOCKET, ETLS) and keeps the system code aside
   if (originalCode) return describeNetworkError(Object.assign(new Error(errorMessage(error)), { code: originalCode }), where)
   const code = errorCode(error)
   if (code === 'ECONNCLOSED') {
-    return { code, message: `${where} closed the connection before its SMTP greeting`, hint: 'the port may not speak SMTP (465 needs smtps://), or the server refused this client at once: check its logs and limits' }
+    return {
+      code,
+      message: `${where} closed the connection before its SMTP greeting`,
+      hint: 'the port may not speak SMTP (465 needs smtps://), or the server refused this client at once: check its logs and limits',
+    }
   }
   if (code === 'ENOTLS' || (code === 'ETLS' && command === 'STARTTLS' && (responseCode ?? 0) >= 500)) {
     return {

@@ -36,24 +36,27 @@ export async function probeTcp(target: string, options: TcpProbeOptions = {}, si
   const where = formatHostPort({ host, port })
   const observed: TcpObserved = { host, port }
   let socket: Socket | undefined
-  return runExchange({ where, limits, observed, signal }, {
-    exchange: async (step) => {
-      await step.race(
-        new Promise<void>((resolve, reject) => {
-          socket = connect({ host, port })
-          step.scope.adopt(socket)
-          socket.once('connect', () => resolve())
-          socket.once('error', reject)
-        }),
-      )
-      observed.address = socket?.remoteAddress
-      observed.family = socket?.remoteFamily
+  return runExchange(
+    { where, limits, observed, signal },
+    {
+      exchange: async (step) => {
+        await step.race(
+          new Promise<void>((resolve, reject) => {
+            socket = connect({ host, port })
+            step.scope.adopt(socket)
+            socket.once('connect', () => resolve())
+            socket.once('error', reject)
+          }),
+        )
+        observed.address = socket?.remoteAddress
+        observed.family = socket?.remoteFamily
+      },
+      timeout: () => noConnection(where, limits.timeoutMs),
+      close: () => {
+        socket?.on('error', () => {})
+        socket?.destroy()
+      },
+      summary: () => `connected to ${formatHostPort({ host: observed.address ?? host, port })}`,
     },
-    timeout: () => noConnection(where, limits.timeoutMs),
-    close: () => {
-      socket?.on('error', () => {})
-      socket?.destroy()
-    },
-    summary: () => `connected to ${formatHostPort({ host: observed.address ?? host, port })}`,
-  })
+  )
 }

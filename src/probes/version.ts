@@ -7,7 +7,7 @@
  */
 import semver from 'semver'
 import { TargetError } from '../core/errors.ts'
-import { type ProbeResult } from '../core/result.ts'
+import type { ProbeResult } from '../core/result.ts'
 import { describeValue } from '../core/validate.ts'
 
 /** What {@link probeVersion} observed. */

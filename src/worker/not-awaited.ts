@@ -9,7 +9,10 @@
 export class NotAwaitedError extends Error {
   override readonly name = 'NotAwaitedError'
   /** `stack`: where the first of the checks was called (the test's `expect` line). */
-  constructor(readonly checks: readonly string[], stack?: string) {
+  constructor(
+    readonly checks: readonly string[],
+    stack?: string,
+  ) {
     super(
       `${checks.join(', ')}: not awaited. The test ended before ${checks.length === 1 ? 'this check' : 'these checks'} did, so ${checks.length === 1 ? 'its' : 'their'} verdict could not count: write \`await expect(…).${checks[0]?.split(' ')[0] ?? 'toRespondHttp'}(…)\``,
     )

@@ -46,14 +46,21 @@ describe('closeGracefully', () => {
   test('destroys after the grace period when the peer never answers', async () => {
     let destroyed = false
     const started = performance.now()
-    await closeGracefully(() => new Promise(() => {}), () => (destroyed = true), 50)
+    await closeGracefully(
+      () => new Promise(() => {}),
+      () => (destroyed = true),
+      50,
+    )
     expect(destroyed).toBe(true)
     expect(performance.now() - started).toBeLessThan(1000)
   })
 
   test('destroys after a polite close too, and swallows its errors', async () => {
     let destroyed = false
-    await closeGracefully(() => Promise.reject(new Error('gone')), () => (destroyed = true))
+    await closeGracefully(
+      () => Promise.reject(new Error('gone')),
+      () => (destroyed = true),
+    )
     expect(destroyed).toBe(true)
   })
 })

@@ -7,21 +7,27 @@ import { type Running, startSilent, startTcp } from '../support/servers.ts'
 /** An exchange with a local server: connect, then wait for its first bytes. */
 type Said = { said?: string }
 
-function talk(port: number, overrides: Partial<ExchangeProtocol & Pick<ExchangeSetup<Said>, 'limits' | 'signal'>> = {}): ReturnType<typeof runExchange<Said>> {
+function talk(
+  port: number,
+  overrides: Partial<ExchangeProtocol & Pick<ExchangeSetup<Said>, 'limits' | 'signal'>> = {},
+): ReturnType<typeof runExchange<Said>> {
   const observed: Said = {}
   let socket: Socket | undefined
   const { limits = { timeoutMs: 300 }, signal, ...protocol } = overrides
-  return runExchange({ where: `127.0.0.1:${port}`, limits, observed, signal }, {
-    exchange: async (step) => {
-      socket = connect({ host: '127.0.0.1', port })
-      await step.race(new Promise((resolve, reject) => socket?.once('connect', resolve).once('error', reject)))
-      step.enter('firstByte', 'waiting for the greeting')
-      observed.said = String(await step.race(new Promise((resolve) => socket?.once('data', resolve))))
+  return runExchange(
+    { where: `127.0.0.1:${port}`, limits, observed, signal },
+    {
+      exchange: async (step) => {
+        socket = connect({ host: '127.0.0.1', port })
+        await step.race(new Promise((resolve, reject) => socket?.once('connect', resolve).once('error', reject)))
+        step.enter('firstByte', 'waiting for the greeting')
+        observed.said = String(await step.race(new Promise((resolve) => socket?.once('data', resolve))))
+      },
+      close: () => socket?.destroy(),
+      summary: () => `said ${observed.said}`,
+      ...protocol,
     },
-    close: () => socket?.destroy(),
-    summary: () => `said ${observed.said}`,
-    ...protocol,
-  })
+  )
 }
 
 describe('runExchange, the probe kernel', () => {
@@ -46,7 +52,11 @@ describe('runExchange, the probe kernel', () => {
 
   test('names the phase a deadline hit, with a hint', async () => {
     const result = await talk(silent.port)
-    expect(result.error).toMatchObject({ code: 'ETIMEDOUT', message: `no answer from 127.0.0.1:${silent.port} within 300 ms while waiting for the greeting`, hint: expect.stringMatching(/did not answer/) })
+    expect(result.error).toMatchObject({
+      code: 'ETIMEDOUT',
+      message: `no answer from 127.0.0.1:${silent.port} within 300 ms while waiting for the greeting`,
+      hint: expect.stringMatching(/did not answer/),
+    })
   })
 
   test('a failure raised on purpose comes as it is; a driver error in the protocol’s words, else the network’s', async () => {
@@ -55,7 +65,9 @@ describe('runExchange, the probe kernel', () => {
     const refused = { code: 'ECONNREFUSED', message: 'x' }
     const driver = Object.assign(new Error('boom'), { code: 'ECONNREFUSED' })
     expect((await talk(greeter.port, { exchange: async () => Promise.reject(driver), describe: () => refused })).error).toEqual(refused)
-    expect((await talk(greeter.port, { exchange: async () => Promise.reject(driver) })).error?.message).toBe(`connection refused by 127.0.0.1:${greeter.port}`)
+    expect((await talk(greeter.port, { exchange: async () => Promise.reject(driver) })).error?.message).toBe(
+      `connection refused by 127.0.0.1:${greeter.port}`,
+    )
   })
 
   test('bad input found during the exchange is thrown, once the connection is closed', async () => {
@@ -72,7 +84,13 @@ describe('runExchange, the probe kernel', () => {
 
   test('closes politely after success, hard after failure; settles server-side work only after an abort or a deadline', async () => {
     const calls: string[] = []
-    const spec = { close: (failed: boolean) => calls.push(failed ? 'destroy' : 'quit'), settle: async (error: never) => (calls.push('settle'), error) }
+    const spec = {
+      close: (failed: boolean) => calls.push(failed ? 'destroy' : 'quit'),
+      settle: async (error: never) => {
+        calls.push('settle')
+        return error
+      },
+    }
     await talk(greeter.port, spec)
     await talk(silent.port, spec)
     expect(calls).toEqual(['quit', 'settle', 'destroy'])

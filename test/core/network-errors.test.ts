@@ -23,7 +23,10 @@ describe('describeNetworkError', () => {
   })
 
   test('keeps unknown codes and redacts their message', () => {
-    expect(describeNetworkError(error('EWEIRD', 'failed for postgres://u:pw1234@h/d'), 'h:1')).toEqual({ code: 'EWEIRD', message: 'h:1: failed for postgres://u:***@h/d' })
+    expect(describeNetworkError(error('EWEIRD', 'failed for postgres://u:pw1234@h/d'), 'h:1')).toEqual({
+      code: 'EWEIRD',
+      message: 'h:1: failed for postgres://u:***@h/d',
+    })
   })
 
   test('finds codes in causes and aggregate errors', () => {

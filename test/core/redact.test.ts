@@ -1,5 +1,16 @@
 import { describe, expect, test } from 'vitest'
-import { isSecretName, isSecretParam, redact, redactDeep, redactionMargin, redactUnparsed, registerEnvSecrets, registerNamedSecret, registerSecret, registerUrlSecrets } from '../../src/core/redact.ts'
+import {
+  isSecretName,
+  isSecretParam,
+  redact,
+  redactDeep,
+  redactionMargin,
+  redactUnparsed,
+  registerEnvSecrets,
+  registerNamedSecret,
+  registerSecret,
+  registerUrlSecrets,
+} from '../../src/core/redact.ts'
 
 describe('redact', () => {
   test('masks the password of any URL-like DSN, keeping the user', () => {
@@ -18,7 +29,9 @@ describe('redact', () => {
   })
 
   test('masks secret-looking query parameters only', () => {
-    expect(redact('https://x/y?token=abc&page=2&api_key=k3y&X-Amz-Signature=f00')).toBe('https://x/y?token=***&page=2&api_key=***&X-Amz-Signature=***')
+    expect(redact('https://x/y?token=abc&page=2&api_key=k3y&X-Amz-Signature=f00')).toBe(
+      'https://x/y?token=***&page=2&api_key=***&X-Amz-Signature=***',
+    )
     expect(redact('postgres://h/db?sslmode=verify-full&password=pw')).toBe('postgres://h/db?sslmode=verify-full&password=***')
   })
 
@@ -75,28 +88,60 @@ describe('redact', () => {
   })
 
   test('recognizes secret names', () => {
-    for (const name of ['PASSWORD', 'db_password', 'API_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'GOOGLE_APPLICATION_CREDENTIALS', 'authorization', 'x-api-key']) {
+    for (const name of [
+      'PASSWORD',
+      'db_password',
+      'API_TOKEN',
+      'AWS_SECRET_ACCESS_KEY',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+      'authorization',
+      'x-api-key',
+    ]) {
       expect(isSecretName(name), name).toBe(true)
     }
     for (const name of ['PORT', 'HOST', 'NODE_ENV', 'PWD', 'content-type']) expect(isSecretName(name), name).toBe(false)
   })
 
   test('redacts every string of a JSON-like value', () => {
-    expect(redactDeep({ url: 'redis://:pw12@cache', n: 1, list: ['page=2', 'token=x'] })).toEqual({ url: 'redis://:***@cache', n: 1, list: ['page=2', 'token=***'] })
+    expect(redactDeep({ url: 'redis://:pw12@cache', n: 1, list: ['page=2', 'token=x'] })).toEqual({
+      url: 'redis://:***@cache',
+      n: 1,
+      list: ['page=2', 'token=***'],
+    })
   })
 })
 
 describe('the names that hold secrets (one table: docs/redaction.md)', () => {
-  test.each(['X-Auth', 'X-Auth-Token', 'X-Hub-Signature-256', 'X-Session-Id', 'X-Api-Key', 'apiKey', 'accessToken', 'PGPASSWORD', 'MYSQL_PWD', 'client_secret', 'X-CSRF-Token', 'GITHUB_TOKEN', 'authtoken'])('%s is secret', (name) => {
+  test.each([
+    'X-Auth',
+    'X-Auth-Token',
+    'X-Hub-Signature-256',
+    'X-Session-Id',
+    'X-Api-Key',
+    'apiKey',
+    'accessToken',
+    'PGPASSWORD',
+    'MYSQL_PWD',
+    'client_secret',
+    'X-CSRF-Token',
+    'GITHUB_TOKEN',
+    'authtoken',
+  ])('%s is secret', (name) => {
     expect(isSecretName(name)).toBe(true)
   })
-  test.each(['GIT_AUTHOR_NAME', 'TOKENIZERS_PARALLELISM', 'KEYBOARD', 'PWD', 'OLDPWD', 'BYPASS_CACHE', 'passenger', 'content-length', 'EAUTH'])('%s is not', (name) => {
-    expect(isSecretName(name)).toBe(false)
-  })
-  test.each(['session_id', 'sessionid', 'otp', 'sig', 'code', 'X-Amz-Credential', 'refresh_token', 'id_token'])('the query parameter %s is secret', (name) => {
-    expect(isSecretParam(name)).toBe(true)
-    expect(redact(`https://api/x?${name}=v-123&page=2`)).toBe(`https://api/x?${name}=***&page=2`)
-  })
+  test.each(['GIT_AUTHOR_NAME', 'TOKENIZERS_PARALLELISM', 'KEYBOARD', 'PWD', 'OLDPWD', 'BYPASS_CACHE', 'passenger', 'content-length', 'EAUTH'])(
+    '%s is not',
+    (name) => {
+      expect(isSecretName(name)).toBe(false)
+    },
+  )
+  test.each(['session_id', 'sessionid', 'otp', 'sig', 'code', 'X-Amz-Credential', 'refresh_token', 'id_token'])(
+    'the query parameter %s is secret',
+    (name) => {
+      expect(isSecretParam(name)).toBe(true)
+      expect(redact(`https://api/x?${name}=v-123&page=2`)).toBe(`https://api/x?${name}=***&page=2`)
+    },
+  )
   test('values too common to be secrets are not registered: every "true" would be masked', () => {
     registerNamedSecret('SESSION_SECURE', 'true')
     registerNamedSecret('AUTH_PORT', '8443')
@@ -133,7 +178,31 @@ describe('redaction is idempotent and leaves what it does not hide', () => {
     expect(redact('user=app page=2 note: fine "name":"x"')).toBe('user=app page=2 note: fine "name":"x"')
   })
   test('random text: redacting twice changes nothing more', () => {
-    const pieces = ['token=', 'password: ', '"secret":"', "key: '", 'https://', 'u:', 'p@', '@h/', '?', '&', ';', ' ', '\n', ':', '=', '"', "'", 'abc', 'Bearer ', 'X-Auth: ', '***', '.', ')']
+    const pieces = [
+      'token=',
+      'password: ',
+      '"secret":"',
+      "key: '",
+      'https://',
+      'u:',
+      'p@',
+      '@h/',
+      '?',
+      '&',
+      ';',
+      ' ',
+      '\n',
+      ':',
+      '=',
+      '"',
+      "'",
+      'abc',
+      'Bearer ',
+      'X-Auth: ',
+      '***',
+      '.',
+      ')',
+    ]
     let seed = 11
     for (let round = 0; round < 500; round++) {
       let text = ''
@@ -149,7 +218,8 @@ describe('redaction is idempotent and leaves what it does not hide', () => {
 
 describe('what a review found', () => {
   test('names with a digit at the end, and more words: Authentication, Hmac, Passcode, Pin', () => {
-    for (const name of ['DB_PASSWORD2', 'API_TOKEN2', 'Passphrase2', 'X-Api-Key2', 'Authentication', 'X-Shopify-Hmac-Sha256', 'X-Passcode', 'X-Pin']) expect(isSecretName(name), name).toBe(true)
+    for (const name of ['DB_PASSWORD2', 'API_TOKEN2', 'Passphrase2', 'X-Api-Key2', 'Authentication', 'X-Shopify-Hmac-Sha256', 'X-Passcode', 'X-Pin'])
+      expect(isSecretName(name), name).toBe(true)
     expect(redact('DB_PASSWORD2=abc')).toBe('DB_PASSWORD2=***')
     for (const name of ['pingInterval', 'SPIN', 'KEYBOARD2']) expect(isSecretName(name), name).toBe(false)
   })
@@ -196,7 +266,28 @@ describe('registered secrets in every form a report prints them', () => {
 describe('redact on large and hostile text', () => {
   /** Text of `size` characters drawn from the ingredients of a hostile reply. */
   function adversarial(size: number, seed = 7): string {
-    const pieces = ['\n', ' ', ':', '"', "'", '=', 'Authorization:', 'Authorization: ', '"authorization":"', 'Bearer ', 'tok'.repeat(700), 'A1b2C3'.repeat(50), '\r\n', '\t', '::', '==', 'password=', "token: '", 'https://u:', '@']
+    const pieces = [
+      '\n',
+      ' ',
+      ':',
+      '"',
+      "'",
+      '=',
+      'Authorization:',
+      'Authorization: ',
+      '"authorization":"',
+      'Bearer ',
+      'tok'.repeat(700),
+      'A1b2C3'.repeat(50),
+      '\r\n',
+      '\t',
+      '::',
+      '==',
+      'password=',
+      "token: '",
+      'https://u:',
+      '@',
+    ]
     const parts: string[] = []
     let length = 0
     while (length < size) {

@@ -34,26 +34,70 @@ describe('probeResult', () => {
         return 'HTTP 200'
       },
     })
-    expect(result).toEqual({ ok: false, target: 'http://h/', latencyMs: 12, summary: 'ECONNREFUSED: connection refused by h:80', observed: seen, failures: [], warnings: [], error: { code: 'ECONNREFUSED', message: 'connection refused by h:80' } })
+    expect(result).toEqual({
+      ok: false,
+      target: 'http://h/',
+      latencyMs: 12,
+      summary: 'ECONNREFUSED: connection refused by h:80',
+      observed: seen,
+      failures: [],
+      warnings: [],
+      error: { code: 'ECONNREFUSED', message: 'connection refused by h:80' },
+    })
     expect(judged).toEqual([])
   })
 
   test('a completed exchange: ok unless an expectation failed, and no error key', () => {
     const base = { target: 't', latencyMs: 3, observed: seen, error: undefined, summary: () => 'HTTP 200' }
-    expect(probeResult({ ...base, failures: () => [] })).toEqual({ ok: true, target: 't', latencyMs: 3, summary: 'HTTP 200', observed: seen, failures: [], warnings: [] })
+    expect(probeResult({ ...base, failures: () => [] })).toEqual({
+      ok: true,
+      target: 't',
+      latencyMs: 3,
+      summary: 'HTTP 200',
+      observed: seen,
+      failures: [],
+      warnings: [],
+    })
     const failed = probeResult({ ...base, failures: () => ['status 200, expected 204'] })
-    expect(failed).toEqual({ ok: false, target: 't', latencyMs: 3, summary: 'HTTP 200', observed: seen, failures: ['status 200, expected 204'], warnings: [] })
+    expect(failed).toEqual({
+      ok: false,
+      target: 't',
+      latencyMs: 3,
+      summary: 'HTTP 200',
+      observed: seen,
+      failures: ['status 200, expected 204'],
+      warnings: [],
+    })
     expect('error' in failed).toBe(false)
   })
 
   test('soft thresholds: judged only when every expectation held; the check stays ok', () => {
-    const base = { target: 't', latencyMs: 3, observed: seen, error: undefined, summary: () => 'HTTP 200', warnings: () => ['took 3 ms, over the warning threshold of 2 ms'] }
+    const base = {
+      target: 't',
+      latencyMs: 3,
+      observed: seen,
+      error: undefined,
+      summary: () => 'HTTP 200',
+      warnings: () => ['took 3 ms, over the warning threshold of 2 ms'],
+    }
     expect(probeResult({ ...base, failures: () => [] })).toMatchObject({ ok: true, warnings: ['took 3 ms, over the warning threshold of 2 ms'] })
     expect(probeResult({ ...base, failures: () => ['status 500'] })).toMatchObject({ ok: false, warnings: [] })
   })
 
-  test.each(['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'UND_ERR_INVALID_ARG'])('an argument Node or a driver refused (%s) is bad input: thrown, not a failed check', (code) => {
-    const outcome = { target: 't', latencyMs: 3, observed: seen, error: { code, message: 'The value of "value" is out of range' }, failures: () => [], summary: () => '' }
-    expect(() => probeResult(outcome)).toThrow(expect.objectContaining({ name: 'TargetError', message: 'the check cannot run with these options: The value of "value" is out of range' }))
-  })
+  test.each(['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'UND_ERR_INVALID_ARG'])(
+    'an argument Node or a driver refused (%s) is bad input: thrown, not a failed check',
+    (code) => {
+      const outcome = {
+        target: 't',
+        latencyMs: 3,
+        observed: seen,
+        error: { code, message: 'The value of "value" is out of range' },
+        failures: () => [],
+        summary: () => '',
+      }
+      expect(() => probeResult(outcome)).toThrow(
+        expect.objectContaining({ name: 'TargetError', message: 'the check cannot run with these options: The value of "value" is out of range' }),
+      )
+    },
+  )
 })

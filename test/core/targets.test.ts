@@ -4,7 +4,9 @@ import { isHostname, parseHost, parseUrl, requireTarget } from '../../src/core/t
 
 describe('requireTarget', () => {
   test('says that an unset environment variable is the likely cause', () => {
-    expect(() => requireTarget(undefined, 'a URL')).toThrow(/the target is undefined: expected a URL \(is the environment variable that holds it set\?\)/)
+    expect(() => requireTarget(undefined, 'a URL')).toThrow(
+      /the target is undefined: expected a URL \(is the environment variable that holds it set\?\)/,
+    )
     expect(() => requireTarget('  ', 'a URL')).toThrow(/empty string/)
   })
 
@@ -45,7 +47,9 @@ describe('parseHost', () => {
   })
 
   test('explains what a valid host looks like', () => {
-    expect(() => parseHost('$(id)')).toThrow('"$(id)" is not a hostname or an IP address: use letters, digits, "-" and "." (e.g. "db.internal", "10.0.0.5", "::1")')
+    expect(() => parseHost('$(id)')).toThrow(
+      '"$(id)" is not a hostname or an IP address: use letters, digits, "-" and "." (e.g. "db.internal", "10.0.0.5", "::1")',
+    )
   })
 })
 
@@ -66,7 +70,9 @@ describe('parseUrl', () => {
   })
 
   test('names the wrong scheme and the allowed ones, password masked', () => {
-    expect(() => parseUrl('ftp://u:pw1234@files/x', http, 'an http(s) URL')).toThrow('"ftp://u:***@files/x" has the scheme "ftp": expected an http(s) URL (http://, https://)')
+    expect(() => parseUrl('ftp://u:pw1234@files/x', http, 'an http(s) URL')).toThrow(
+      '"ftp://u:***@files/x" has the scheme "ftp": expected an http(s) URL (http://, https://)',
+    )
   })
 
   test('rejects ports out of range', () => {

@@ -1,7 +1,20 @@
 import { describe, expect, test } from 'vitest'
 import { TargetError } from '../../src/core/errors.ts'
 import { registerSecret } from '../../src/core/redact.ts'
-import { checkBoolean, checkBytes, checkDays, checkDnsName, checkDuration, checkInteger, checkLimits, checkObject, checkOneOf, checkOptions, checkStrings, describeValue } from '../../src/core/validate.ts'
+import {
+  checkBoolean,
+  checkBytes,
+  checkDays,
+  checkDnsName,
+  checkDuration,
+  checkInteger,
+  checkLimits,
+  checkObject,
+  checkOneOf,
+  checkOptions,
+  checkStrings,
+  describeValue,
+} from '../../src/core/validate.ts'
 
 describe('checkDuration', () => {
   test('accepts positive milliseconds and undefined', () => {
@@ -42,6 +55,11 @@ describe('one message style: <name> must be <what>, got <value>', () => {
 
   test('checkLimits: the deadline defaults, the rest stays absent unless given', () => {
     expect(checkLimits({})).toEqual({ timeoutMs: 5000 })
-    expect(checkLimits({ timeoutMs: 2000, maxLatencyMs: 300, warnLatencyMs: 200, maxReceivedBytes: 1024 })).toEqual({ timeoutMs: 2000, maxLatencyMs: 300, warnLatencyMs: 200, maxReceivedBytes: 1024 })
+    expect(checkLimits({ timeoutMs: 2000, maxLatencyMs: 300, warnLatencyMs: 200, maxReceivedBytes: 1024 })).toEqual({
+      timeoutMs: 2000,
+      maxLatencyMs: 300,
+      warnLatencyMs: 200,
+      maxReceivedBytes: 1024,
+    })
   })
 })

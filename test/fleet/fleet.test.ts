@@ -18,12 +18,16 @@ const PROMETHEUS = '/usr/bin/prometheus'
 
 // each host's own checks; "c" is the host whose route to the service is broken
 const CHECKS: Record<string, Record<string, string>> = {
-  a: { 'api.test.ts': `test('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.SERVICE_URL).toRespondHttp({ timeoutMs: 1000 }) })` },
+  a: {
+    'api.test.ts': `test('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.SERVICE_URL).toRespondHttp({ timeoutMs: 1000 }) })`,
+  },
   b: {
     'api.test.ts': `test('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.SERVICE_URL).toRespondHttp({ timeoutMs: 1000 }) })`,
     'port.test.ts': `test('service port open', { tags: ['diagnostic'] }, async () => { await expect(process.env.SERVICE_ADDRESS).toAcceptTcp({ timeoutMs: 1000 }) })`,
   },
-  c: { 'api.test.ts': `test('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.SERVICE_URL).toRespondHttp({ timeoutMs: 1000 }) })` },
+  c: {
+    'api.test.ts': `test('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.SERVICE_URL).toRespondHttp({ timeoutMs: 1000 }) })`,
+  },
 }
 
 let network: FleetNetwork | undefined
@@ -48,13 +52,38 @@ beforeAll(async () => {
   for (const host of network.hosts) {
     const dir = join(scratch, host.name)
     mkdirSync(join(dir, 'prod-tests'), { recursive: true })
-    writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
-    for (const [file, body] of Object.entries(CHECKS[host.name] ?? {})) writeFileSync(join(dir, 'prod-tests', file), `import { expect, test } from 'vitest'\n${body}\n`)
-    const child = spawn('ip', ['netns', 'exec', host.namespace, process.execPath, CLI, 'serve', '--host', host.address, '--port', '1515', '--interval', '1s', '--token', TOKEN, '--label', `host=${host.name}`], {
-      cwd: dir,
-      env: { ...process.env, SERVICE_URL: `http://${network.service}:${servicePort}/health`, SERVICE_ADDRESS: `${network.service}:${servicePort}` },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    writeFileSync(
+      join(dir, 'vitest.config.ts'),
+      `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
+    )
+    for (const [file, body] of Object.entries(CHECKS[host.name] ?? {}))
+      writeFileSync(join(dir, 'prod-tests', file), `import { expect, test } from 'vitest'\n${body}\n`)
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        host.namespace,
+        process.execPath,
+        CLI,
+        'serve',
+        '--host',
+        host.address,
+        '--port',
+        '1515',
+        '--interval',
+        '1s',
+        '--token',
+        TOKEN,
+        '--label',
+        `host=${host.name}`,
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, SERVICE_URL: `http://${network.service}:${servicePort}/health`, SERVICE_ADDRESS: `${network.service}:${servicePort}` },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     serves.push(child)
   }
 
@@ -75,16 +104,25 @@ beforeAll(async () => {
   )
   const port = await freePort()
   prometheusUrl = `http://127.0.0.1:${port}`
-  prometheus = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${join(scratch, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' })
+  prometheus = spawn(
+    PROMETHEUS,
+    [`--config.file=${config}`, `--storage.tsdb.path=${join(scratch, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: 'ignore' },
+  )
 }, 60_000)
 
 afterAll(async () => {
-  const stopped = [...serves, prometheus].filter((child): child is ChildProcess => child !== undefined).map((child) => new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done(undefined)
-    child.once('exit', done)
-    child.kill('SIGTERM')
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref()
-  }))
+  const stopped = [...serves, prometheus]
+    .filter((child): child is ChildProcess => child !== undefined)
+    .map(
+      (child) =>
+        new Promise((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done(undefined)
+          child.once('exit', done)
+          child.kill('SIGTERM')
+          setTimeout(() => child.kill('SIGKILL'), 5000).unref()
+        }),
+    )
   await Promise.all(stopped)
   await new Promise((done) => (service ? service.close(done) : done(undefined)))
   network?.remove()
@@ -125,9 +163,21 @@ test('Prometheus sees exactly the broken host, and its smoke alert is pending', 
 
   const down = await query('prodcheck_check_up == 0')
   expect(down.map((series) => series.metric)).toEqual([
-    { __name__: 'prodcheck_check_up', job: 'prodcheck', instance: `${hosts[2]?.address}:1515`, host: 'c', check: 'api is up', tier: 'smoke', file: 'prod-tests/api.test.ts' },
+    {
+      __name__: 'prodcheck_check_up',
+      job: 'prodcheck',
+      instance: `${hosts[2]?.address}:1515`,
+      host: 'c',
+      check: 'api is up',
+      tier: 'smoke',
+      file: 'prod-tests/api.test.ts',
+    },
   ])
-  expect((await query('prodcheck_check_up == 1')).map((series) => `${series.metric.host}/${series.metric.check}`).sort()).toEqual(['a/api is up', 'b/api is up', 'b/service port open'])
+  expect((await query('prodcheck_check_up == 1')).map((series) => `${series.metric.host}/${series.metric.check}`).sort()).toEqual([
+    'a/api is up',
+    'b/api is up',
+    'b/service port open',
+  ])
 
   const alerts = await until('the smoke alert', async () => {
     const response = await fetch(`${prometheusUrl}/api/v1/alerts`)
@@ -135,5 +185,10 @@ test('Prometheus sees exactly the broken host, and its smoke alert is pending', 
     const found = body.data.alerts.filter((alert) => alert.labels.alertname === 'ProdcheckSmokeCheckFailing')
     return found.length > 0 ? found : undefined
   })
-  expect(alerts).toEqual([expect.objectContaining({ state: 'pending', labels: expect.objectContaining({ instance: `${hosts[2]?.address}:1515`, check: 'api is up', severity: 'page' }) })])
+  expect(alerts).toEqual([
+    expect.objectContaining({
+      state: 'pending',
+      labels: expect.objectContaining({ instance: `${hosts[2]?.address}:1515`, check: 'api is up', severity: 'page' }),
+    }),
+  ])
 }, 90_000)

@@ -17,8 +17,12 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   // should a cancellation have failed, nothing of this file goes on running on the servers
-  await postgres?.query("select pg_cancel_backend(pid) from pg_stat_activity where query like '%prodcheck-%' and pid <> pg_backend_pid()").catch(() => {})
-  const [rows] = (await mariadb?.query("select id from information_schema.processlist where info like '%prodcheck-%' and id <> connection_id()").catch(() => [[]])) ?? [[]]
+  await postgres
+    ?.query("select pg_cancel_backend(pid) from pg_stat_activity where query like '%prodcheck-%' and pid <> pg_backend_pid()")
+    .catch(() => {})
+  const [rows] = (await mariadb
+    ?.query("select id from information_schema.processlist where info like '%prodcheck-%' and id <> connection_id()")
+    .catch(() => [[]])) ?? [[]]
   for (const { id } of rows as Array<{ id: number }>) await mariadb?.query(`kill query ${Number(id)}`).catch(() => {})
   await postgres?.end()
   await mariadb?.end()
@@ -49,12 +53,25 @@ describe('a query that outlives its deadline is cancelled on the server', () => 
     expect(result.error).toMatchObject({ code: 'ETIMEDOUT', message: expect.stringMatching(/within 1000 ms while running the query/) })
     expect(result.latencyMs).toBeLessThan(LIMIT_MS)
     expect(result.observed.cancelled, 'the cancel request was not sent in time').toBe(true)
-    const active = async (): Promise<boolean> => (await postgres.query(`select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%' || $1 || '%' and pid <> pg_backend_pid()`, [tag])).rows[0].n > 0
+    const active = async (): Promise<boolean> =>
+      (
+        await postgres.query(
+          `select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%' || $1 || '%' and pid <> pg_backend_pid()`,
+          [tag],
+        )
+      ).rows[0].n > 0
     // cancelled, the query ends within moments (a loaded server may take a while to clean up
     // what it materialized); left alone, it would run for a minute or more
     const gone = await goneWithin(active, GONE_WITHIN_MS)
     expect(gone, `the query ${tag} still runs on the server`).toBeDefined()
-    record({ category: 'cancel', case: `PostgreSQL: ${name}`, check: 'toConnectToDatabase (postgres)', outcome: `ETIMEDOUT at the deadline; gone from pg_stat_activity ${Math.round(gone ?? 0)} ms later`, ms: result.latencyMs, limitMs: LIMIT_MS })
+    record({
+      category: 'cancel',
+      case: `PostgreSQL: ${name}`,
+      check: 'toConnectToDatabase (postgres)',
+      outcome: `ETIMEDOUT at the deadline; gone from pg_stat_activity ${Math.round(gone ?? 0)} ms later`,
+      ms: result.latencyMs,
+      limitMs: LIMIT_MS,
+    })
   })
 
   test.each([
@@ -67,12 +84,21 @@ describe('a query that outlives its deadline is cancelled on the server', () => 
     expect(result.latencyMs).toBeLessThan(LIMIT_MS)
     expect(result.observed.cancelled, 'KILL QUERY did not succeed in time').toBe(true)
     const running = async (): Promise<boolean> => {
-      const [rows] = await mariadb.query('select count(*) as n from information_schema.processlist where info like ? and id <> connection_id()', [`%${tag}%`])
+      const [rows] = await mariadb.query('select count(*) as n from information_schema.processlist where info like ? and id <> connection_id()', [
+        `%${tag}%`,
+      ])
       return Number((rows as Array<{ n: number }>)[0]?.n) > 0
     }
     const gone = await goneWithin(running, GONE_WITHIN_MS)
     expect(gone, `the query ${tag} still runs on the server`).toBeDefined()
-    record({ category: 'cancel', case: `MariaDB: ${name}`, check: 'toConnectToDatabase (mysql)', outcome: `ETIMEDOUT at the deadline; gone from the processlist ${Math.round(gone ?? 0)} ms later`, ms: result.latencyMs, limitMs: LIMIT_MS })
+    record({
+      category: 'cancel',
+      case: `MariaDB: ${name}`,
+      check: 'toConnectToDatabase (mysql)',
+      outcome: `ETIMEDOUT at the deadline; gone from the processlist ${Math.round(gone ?? 0)} ms later`,
+      ms: result.latencyMs,
+      limitMs: LIMIT_MS,
+    })
   })
 
   test('a query that ends in time is not touched, and its connection is closed', async () => {

@@ -18,8 +18,25 @@ afterAll(async () => {
   writeRows(import.meta.filename)
 })
 
-type Matcher = 'toRespondHttp' | 'toBePingable' | 'toConnectToDatabase' | 'toAcceptTcp' | 'toResolveDns' | 'toHaveValidCertificate' | 'toAcceptMail' | 'toConnectToBroker'
-const MATCHERS: Matcher[] = ['toRespondHttp', 'toBePingable', 'toConnectToDatabase', 'toAcceptTcp', 'toResolveDns', 'toHaveValidCertificate', 'toAcceptMail', 'toConnectToBroker']
+type Matcher =
+  | 'toRespondHttp'
+  | 'toBePingable'
+  | 'toConnectToDatabase'
+  | 'toAcceptTcp'
+  | 'toResolveDns'
+  | 'toHaveValidCertificate'
+  | 'toAcceptMail'
+  | 'toConnectToBroker'
+const MATCHERS: Matcher[] = [
+  'toRespondHttp',
+  'toBePingable',
+  'toConnectToDatabase',
+  'toAcceptTcp',
+  'toResolveDns',
+  'toHaveValidCertificate',
+  'toAcceptMail',
+  'toConnectToBroker',
+]
 
 const INPUTS: Array<[string, unknown]> = [
   ['a shell command after ;', '127.0.0.1; touch /tmp/pwned'],
@@ -55,7 +72,14 @@ describe.each(MATCHERS)('%s', (matcher) => {
       expect(error?.message.split('\n')).toHaveLength(1)
     }
     expect(existsSync(PWNED)).toBe(false)
-    record({ category: 'input', case: name, check: matcher, outcome: 'TargetError, nothing spawned or sent', ms: performance.now() - started, limitMs: 0 })
+    record({
+      category: 'input',
+      case: name,
+      check: matcher,
+      outcome: 'TargetError, nothing spawned or sent',
+      ms: performance.now() - started,
+      limitMs: 0,
+    })
   })
 })
 
@@ -88,7 +112,10 @@ describe('input that a driver or undici would only refuse later, or send as it i
   const at = (path = '/'): string => `http://127.0.0.1:${canary.port}${path}`
   const cases: Array<[string, (not: boolean) => Promise<unknown>]> = [
     ...['transfer-encoding', 'connection', 'expect', 'keep-alive', 'upgrade', 'te', 'trailer', 'content-length', 'proxy-connection'].map(
-      (header): [string, (not: boolean) => Promise<unknown>] => [`the header ${header}`, (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { [header]: header === 'expect' ? '100-continue' : 'chunked' } })],
+      (header): [string, (not: boolean) => Promise<unknown>] => [
+        `the header ${header}`,
+        (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { [header]: header === 'expect' ? '100-continue' : 'chunked' } }),
+      ],
     ),
     ['a header value beyond Latin-1 (€)', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-price': '5 €' } })],
     ['a header value holding U+2028', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-note': 'a\u2028b' } })],
@@ -107,27 +134,104 @@ describe('input that a driver or undici would only refuse later, or send as it i
     ['smtp', (p, part) => `smtp://${part}@127.0.0.1:${p}`, 'toAcceptMail'],
   ]
   for (const [scheme, dsn, matcher] of DSNS) {
-    for (const [where, part] of [['user', 'ad%00min:pw'], ['password', 'app:pw%0d%0aFLUSHALL'], ['password (NUL)', 'app:p%00w']] as const) {
-      cases.push([`a control character in the ${where} of a ${scheme} DSN`, (not) => ((not ? expect(dsn(canary.port, part)).not : expect(dsn(canary.port, part))) as unknown as Record<string, () => Promise<unknown>>)[matcher]?.() as Promise<unknown>])
+    for (const [where, part] of [
+      ['user', 'ad%00min:pw'],
+      ['password', 'app:pw%0d%0aFLUSHALL'],
+      ['password (NUL)', 'app:p%00w'],
+    ] as const) {
+      cases.push([
+        `a control character in the ${where} of a ${scheme} DSN`,
+        (not) =>
+          ((not ? expect(dsn(canary.port, part)).not : expect(dsn(canary.port, part))) as unknown as Record<string, () => Promise<unknown>>)[
+            matcher
+          ]?.() as Promise<unknown>,
+      ])
     }
   }
   cases.push(
-    ['a control character in a postgres database name', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`).not : expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`)).toConnectToDatabase()],
-    ['a control character in a postgres parameter', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`).not : expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`)).toConnectToDatabase()],
-    ['a control character in a mysql database name', (not) => (not ? expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`).not : expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`)).toConnectToDatabase()],
-    ['a CA that is no certificate (HTTPS)', (not) => (not ? expect(`https://127.0.0.1:${canary.port}/`).not : expect(`https://127.0.0.1:${canary.port}/`)).toRespondHttp({ tls: { ca: 'not a certificate' } })],
-    ['a CA that is no certificate (certificate check)', (not) => (not ? expect(`127.0.0.1:${canary.port}`).not : expect(`127.0.0.1:${canary.port}`)).toHaveValidCertificate({ ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' })],
-    ['a CA that is no certificate (SMTP)', (not) => (not ? expect(`smtps://127.0.0.1:${canary.port}`).not : expect(`smtps://127.0.0.1:${canary.port}`)).toAcceptMail({ tls: { ca: Buffer.from('garbage') } })],
-    ['an sslmode PostgreSQL does not know', (not) => (not ? expect(`postgres://app@127.0.0.1:${canary.port}/test?sslmode=strict`).not : expect(`postgres://app@127.0.0.1:${canary.port}/test?sslmode=strict`)).toConnectToDatabase()],
-    ['an AMQP heartbeat that is no number', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/?heartbeat=soon`).not : expect(`amqp://app@127.0.0.1:${canary.port}/?heartbeat=soon`)).toConnectToBroker()],
-    ['an AMQP frameMax out of range', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/?frameMax=-5`).not : expect(`amqp://app@127.0.0.1:${canary.port}/?frameMax=-5`)).toConnectToBroker()],
-    ['a control character in an amqp virtual host', (not) => (not ? expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`).not : expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`)).toConnectToBroker()],
+    [
+      'a control character in a postgres database name',
+      (not) =>
+        (not
+          ? expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`).not
+          : expect(`postgres://app@127.0.0.1:${canary.port}/te%0d%0ast`)
+        ).toConnectToDatabase(),
+    ],
+    [
+      'a control character in a postgres parameter',
+      (not) =>
+        (not
+          ? expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`).not
+          : expect(`postgres://app@127.0.0.1:${canary.port}/test?application_name=a%0ab`)
+        ).toConnectToDatabase(),
+    ],
+    [
+      'a control character in a mysql database name',
+      (not) =>
+        (not
+          ? expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`).not
+          : expect(`mysql://app@127.0.0.1:${canary.port}/te%00st`)
+        ).toConnectToDatabase(),
+    ],
+    [
+      'a CA that is no certificate (HTTPS)',
+      (not) =>
+        (not ? expect(`https://127.0.0.1:${canary.port}/`).not : expect(`https://127.0.0.1:${canary.port}/`)).toRespondHttp({
+          tls: { ca: 'not a certificate' },
+        }),
+    ],
+    [
+      'a CA that is no certificate (certificate check)',
+      (not) =>
+        (not ? expect(`127.0.0.1:${canary.port}`).not : expect(`127.0.0.1:${canary.port}`)).toHaveValidCertificate({
+          ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+        }),
+    ],
+    [
+      'a CA that is no certificate (SMTP)',
+      (not) =>
+        (not ? expect(`smtps://127.0.0.1:${canary.port}`).not : expect(`smtps://127.0.0.1:${canary.port}`)).toAcceptMail({
+          tls: { ca: Buffer.from('garbage') },
+        }),
+    ],
+    [
+      'an sslmode PostgreSQL does not know',
+      (not) =>
+        (not
+          ? expect(`postgres://app@127.0.0.1:${canary.port}/test?sslmode=strict`).not
+          : expect(`postgres://app@127.0.0.1:${canary.port}/test?sslmode=strict`)
+        ).toConnectToDatabase(),
+    ],
+    [
+      'an AMQP heartbeat that is no number',
+      (not) =>
+        (not
+          ? expect(`amqp://app@127.0.0.1:${canary.port}/?heartbeat=soon`).not
+          : expect(`amqp://app@127.0.0.1:${canary.port}/?heartbeat=soon`)
+        ).toConnectToBroker(),
+    ],
+    [
+      'an AMQP frameMax out of range',
+      (not) =>
+        (not
+          ? expect(`amqp://app@127.0.0.1:${canary.port}/?frameMax=-5`).not
+          : expect(`amqp://app@127.0.0.1:${canary.port}/?frameMax=-5`)
+        ).toConnectToBroker(),
+    ],
+    [
+      'a control character in an amqp virtual host',
+      (not) =>
+        (not ? expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`).not : expect(`amqp://app@127.0.0.1:${canary.port}/v%0dh`)).toConnectToBroker(),
+    ],
   )
   test.each(cases)('%s: TargetError, with or without .not, nothing sent', async (name, run) => {
     const before = canary.connections
     const started = performance.now()
     for (const not of [false, true]) {
-      const error = await run(not).then(() => undefined, (e: unknown) => e as Error)
+      const error = await run(not).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
       expect(error, `${name} passed${not ? ' under .not' : ''}`).toBeInstanceOf(Error)
       expect(error?.name, error?.message).toBe('TargetError')
       expect(error?.message).not.toMatch(/FLUSHALL\r|\u0000/)

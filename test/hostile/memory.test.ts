@@ -47,7 +47,16 @@ describe('a peer that sends without end: the byte budget, not the memory of the 
       expect(verdict.rssGrowthMb, `${protocol}: ${name} grew the process by ${verdict.rssGrowthMb.toFixed(1)} MiB`).toBeLessThan(MAX_GROWTH_MB)
       expect(verdict.exitAfterMs, `${protocol}: ${name}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(MAX_EXIT_MS)
       expect(verdict.message).not.toContain('Flood-Pass-1')
-      record({ category: 'memory', case: `${protocol}: ${name}`, check: probe, outcome: `${verdict.code}: RSS +${verdict.rssGrowthMb.toFixed(1)} MiB, exit ${verdict.exitAfterMs} ms after the verdict`, ms: verdict.ms, limitMs: LIMIT_MS, rssMb: verdict.rssGrowthMb, exitMs: verdict.exitAfterMs })
+      record({
+        category: 'memory',
+        case: `${protocol}: ${name}`,
+        check: probe,
+        outcome: `${verdict.code}: RSS +${verdict.rssGrowthMb.toFixed(1)} MiB, exit ${verdict.exitAfterMs} ms after the verdict`,
+        ms: verdict.ms,
+        limitMs: LIMIT_MS,
+        rssMb: verdict.rssGrowthMb,
+        exitMs: verdict.exitAfterMs,
+      })
     } finally {
       await server.close()
     }
@@ -57,10 +66,14 @@ describe('a peer that sends without end: the byte budget, not the memory of the 
 describe('at the verdict, nothing is left open: the process ends by itself', () => {
   const peers: Array<[string, () => Promise<Running>]> = [
     ['a peer that accepts and stalls', startSilent],
-    ['a peer that answers garbage slowly', () => startTcp((socket) => {
-      const timer = setInterval(() => socket.write('?'), 100)
-      socket.on('close', () => clearInterval(timer))
-    })],
+    [
+      'a peer that answers garbage slowly',
+      () =>
+        startTcp((socket) => {
+          const timer = setInterval(() => socket.write('?'), 100)
+          socket.on('close', () => clearInterval(timer))
+        }),
+    ],
   ]
   const cases = peers.flatMap(([peer, start]) => Object.keys(PROBES).map((protocol) => ({ peer, start, protocol })))
   test.each(cases)('$protocol against $peer', async ({ peer, start, protocol }) => {
@@ -69,8 +82,18 @@ describe('at the verdict, nothing is left open: the process ends by itself', () 
       const { probe, target } = PROBES[protocol] as (typeof PROBES)[string]
       const verdict = await probeInChild(probe, target(server.port), { timeoutMs: TIMEOUT_MS })
       expect(verdict.ms, `${protocol} against ${peer}: took ${Math.round(verdict.ms)} ms`).toBeLessThan(LIMIT_MS)
-      expect(verdict.exitAfterMs, `${protocol} against ${peer}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(MAX_EXIT_MS)
-      record({ category: 'handles', case: `${protocol}: ${peer}`, check: probe, outcome: `${verdict.ok ? 'passed' : verdict.code}; the process exited ${verdict.exitAfterMs} ms after the verdict`, ms: verdict.ms, limitMs: LIMIT_MS, exitMs: verdict.exitAfterMs })
+      expect(verdict.exitAfterMs, `${protocol} against ${peer}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(
+        MAX_EXIT_MS,
+      )
+      record({
+        category: 'handles',
+        case: `${protocol}: ${peer}`,
+        check: probe,
+        outcome: `${verdict.ok ? 'passed' : verdict.code}; the process exited ${verdict.exitAfterMs} ms after the verdict`,
+        ms: verdict.ms,
+        limitMs: LIMIT_MS,
+        exitMs: verdict.exitAfterMs,
+      })
     } finally {
       await server.close()
     }

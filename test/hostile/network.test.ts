@@ -56,7 +56,13 @@ describe('TCP: a peer that accepts, then resets at once', () => {
   const reset = (): Promise<Running> => startTcp((socket: Socket) => socket.resetAndDestroy())
   test.each(TCP_CHECKS)('$name fails at once', async ({ name, run }) => {
     await withServer(reset(), async (server) => {
-      const message = await mustFail('TCP', 'accept, then reset', name, () => run('127.0.0.1', server.port), /ECONNRESET|ECONNCLOSED|EPIPE|closed the connection/)
+      const message = await mustFail(
+        'TCP',
+        'accept, then reset',
+        name,
+        () => run('127.0.0.1', server.port),
+        /ECONNRESET|ECONNCLOSED|EPIPE|closed the connection/,
+      )
       expect(message).not.toContain(SECRET)
     })
   })
@@ -90,10 +96,19 @@ describe('TCP: a host that has gone (SYN never answered)', () => {
   })
   afterAll(() => gone?.remove())
 
-  test.each([...TCP_CHECKS, { name: 'toAcceptTcp', run: (h: string, p: number) => expect(`${h}:${p}`).toAcceptTcp({ timeoutMs }) }])('$name fails at its deadline', async ({ name, run }) => {
-    const message = await mustFail('TCP', 'host gone (no answer to SYN)', name, () => run(gone.address, 4000), /ETIMEDOUT|EHOSTUNREACH|no connection|no answer|no route/)
-    expect(message).not.toContain(SECRET)
-  })
+  test.each([...TCP_CHECKS, { name: 'toAcceptTcp', run: (h: string, p: number) => expect(`${h}:${p}`).toAcceptTcp({ timeoutMs }) }])(
+    '$name fails at its deadline',
+    async ({ name, run }) => {
+      const message = await mustFail(
+        'TCP',
+        'host gone (no answer to SYN)',
+        name,
+        () => run(gone.address, 4000),
+        /ETIMEDOUT|EHOSTUNREACH|no connection|no answer|no route/,
+      )
+      expect(message).not.toContain(SECRET)
+    },
+  )
 })
 
 describe('HTTP peers', () => {
@@ -110,7 +125,15 @@ describe('HTTP peers', () => {
       const timer = setInterval(() => (i < text.length ? socket.write(text[i++] ?? '') : clearInterval(timer)), 250)
       socket.on('close', () => clearInterval(timer))
     })
-    await withServer(dribble, (server) => mustFail('HTTP', 'headers dribbled a byte at a time (slowloris)', 'toRespondHttp', () => expect(server.url).toRespondHttp({ timeoutMs }), /ETIMEDOUT: connected in [\d.]+ ms, but no response/))
+    await withServer(dribble, (server) =>
+      mustFail(
+        'HTTP',
+        'headers dribbled a byte at a time (slowloris)',
+        'toRespondHttp',
+        () => expect(server.url).toRespondHttp({ timeoutMs }),
+        /ETIMEDOUT: connected in [\d.]+ ms, but no response/,
+      ),
+    )
   })
 
   test('a body that never ends', async () => {
@@ -119,7 +142,15 @@ describe('HTTP peers', () => {
       const timer = setInterval(() => res.write('more '), 50)
       res.on('close', () => clearInterval(timer))
     })
-    await withServer(endless, (server) => mustFail('HTTP', 'body streamed forever', 'toRespondHttp', () => expect(server.url).toRespondHttp({ timeoutMs }), /body was not complete within 1000 ms/))
+    await withServer(endless, (server) =>
+      mustFail(
+        'HTTP',
+        'body streamed forever',
+        'toRespondHttp',
+        () => expect(server.url).toRespondHttp({ timeoutMs }),
+        /body was not complete within 1000 ms/,
+      ),
+    )
   })
 
   test('a 100 MB body: past the 8 MiB budget the check stops reading and fails; with a larger budget, read to its end in bounded memory', async () => {
@@ -138,25 +169,65 @@ describe('HTTP peers', () => {
       pump()
     })
     await withServer(huge, async (server) => {
-      await mustFail('HTTP', '100 MB body, default budget', 'toRespondHttp', () => expect(server.url).toRespondHttp({ timeoutMs }), /ETOOLARGE: the body is larger than 8 MiB \(status 200\)/)
+      await mustFail(
+        'HTTP',
+        '100 MB body, default budget',
+        'toRespondHttp',
+        () => expect(server.url).toRespondHttp({ timeoutMs }),
+        /ETOOLARGE: the body is larger than 8 MiB \(status 200\)/,
+      )
       const before = process.memoryUsage().rss
       const started = performance.now()
       await expect(server.url).toRespondHttp({ timeoutMs: 30_000, bodyIncludes: 'xxxx', maxReceivedBytes: 200 * 1024 * 1024 })
       const growthMb = (process.memoryUsage().rss - before) / 1024 / 1024
       expect(growthMb).toBeLessThan(50)
-      record({ category: 'HTTP', case: '100 MB body, maxReceivedBytes 200 MiB', check: 'toRespondHttp', outcome: `passes; body read to its end, 1 MiB kept; RSS +${growthMb.toFixed(1)} MB`, ms: performance.now() - started, limitMs: 30_000 })
+      record({
+        category: 'HTTP',
+        case: '100 MB body, maxReceivedBytes 200 MiB',
+        check: 'toRespondHttp',
+        outcome: `passes; body read to its end, 1 MiB kept; RSS +${growthMb.toFixed(1)} MB`,
+        ms: performance.now() - started,
+        limitMs: 30_000,
+      })
     })
   })
 
   test.each([
-    ['redirect loop', () => startHttp((req, res) => res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end()), '/a', /EREDIRECTLOOP: redirect loop: /],
-    ['redirect to another scheme', () => startHttp((_, res) => res.writeHead(301, { location: 'gopher://example.com/' }).end()), '/', /EREDIRECTSCHEME: redirected to gopher:\/\/example\.com\/, which is not http\(s\)/],
+    [
+      'redirect loop',
+      () => startHttp((req, res) => res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end()),
+      '/a',
+      /EREDIRECTLOOP: redirect loop: /,
+    ],
+    [
+      'redirect to another scheme',
+      () => startHttp((_, res) => res.writeHead(301, { location: 'gopher://example.com/' }).end()),
+      '/',
+      /EREDIRECTSCHEME: redirected to gopher:\/\/example\.com\/, which is not http\(s\)/,
+    ],
     ['invalid HTTP', () => raw('SSH-2.0-OpenSSH_9.2\r\n', 'hang'), '/', /EBADHTTP: 127\.0\.0\.1:\d+ sent an invalid HTTP response/],
-    ['chunked encoding broken mid-way', () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n'), '/', /(EBADHTTP|ECONNCLOSED): /],
-    ['chunked stream cut mid-way', () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100\r\nonly a few bytes'), '/', /ECONNCLOSED: 127\.0\.0\.1:\d+ closed the connection in the middle of the body|UND_ERR/],
-    ['Content-Length promises more than sent', () => raw('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes!'), '/', /body length does not match Content-Length|closed the connection in the middle of the body/],
+    [
+      'chunked encoding broken mid-way',
+      () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n'),
+      '/',
+      /(EBADHTTP|ECONNCLOSED): /,
+    ],
+    [
+      'chunked stream cut mid-way',
+      () => raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100\r\nonly a few bytes'),
+      '/',
+      /ECONNCLOSED: 127\.0\.0\.1:\d+ closed the connection in the middle of the body|UND_ERR/,
+    ],
+    [
+      'Content-Length promises more than sent',
+      () => raw('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes!'),
+      '/',
+      /body length does not match Content-Length|closed the connection in the middle of the body/,
+    ],
   ] as const)('%s', async (name, start, path, cause) => {
-    await withServer(start(), (server) => mustFail('HTTP', name, 'toRespondHttp', () => expect(`${server.url}${path}`).toRespondHttp({ timeoutMs }), cause))
+    await withServer(start(), (server) =>
+      mustFail('HTTP', name, 'toRespondHttp', () => expect(`${server.url}${path}`).toRespondHttp({ timeoutMs }), cause),
+    )
   })
 })
 
@@ -167,13 +238,29 @@ describe('TLS peers', () => {
     ['expired certificate', () => ca.issue({ cn: 'localhost', altNames: LOCAL, validFromDays: -60, validForDays: 30 }), /expired on \d{4}-\d\d-\d\d/],
     ['certificate not yet valid', () => ca.issue({ cn: 'localhost', altNames: LOCAL, validFromDays: 10 }), /not valid before \d{4}-\d\d-\d\d/],
     ['self-signed certificate', () => selfSigned('localhost', LOCAL), /self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\)/],
-    ['certificate for another host', () => ca.issue({ cn: 'other.example', altNames: ['other.example'] }), /not valid for localhost: it covers DNS:other\.example/],
+    [
+      'certificate for another host',
+      () => ca.issue({ cn: 'other.example', altNames: ['other.example'] }),
+      /not valid for localhost: it covers DNS:other\.example/,
+    ],
   ] as const)('%s', async (name, issue, cause) => {
     const server = await startTls(issue())
     try {
       const ca_ = name === 'self-signed certificate' ? undefined : ca.cert
-      await mustFail('TLS', name, 'toHaveValidCertificate', () => expect(`localhost:${server.port}`).toHaveValidCertificate({ timeoutMs, ca: ca_ }), cause)
-      await mustFail('TLS', name, 'toRespondHttp (https)', () => expect(`https://localhost:${server.port}/`).toRespondHttp({ timeoutMs, tls: { ca: ca_ } }), /CERT|certificate|TLS/i)
+      await mustFail(
+        'TLS',
+        name,
+        'toHaveValidCertificate',
+        () => expect(`localhost:${server.port}`).toHaveValidCertificate({ timeoutMs, ca: ca_ }),
+        cause,
+      )
+      await mustFail(
+        'TLS',
+        name,
+        'toRespondHttp (https)',
+        () => expect(`https://localhost:${server.port}/`).toRespondHttp({ timeoutMs, tls: { ca: ca_ } }),
+        /CERT|certificate|TLS/i,
+      )
     } finally {
       await server.close()
     }
@@ -181,8 +268,20 @@ describe('TLS peers', () => {
 
   test('a handshake that never completes', async () => {
     await withServer(startSilent(), async (server) => {
-      await mustFail('TLS', 'handshake never completes', 'toHaveValidCertificate', () => expect(`127.0.0.1:${server.port}`).toHaveValidCertificate({ timeoutMs }), /TLS handshake did not complete within 1000 ms/)
-      await mustFail('TLS', 'handshake never completes', 'toRespondHttp (https)', () => expect(`https://127.0.0.1:${server.port}/`).toRespondHttp({ timeoutMs }), /TLS handshake did not complete within 1000 ms/)
+      await mustFail(
+        'TLS',
+        'handshake never completes',
+        'toHaveValidCertificate',
+        () => expect(`127.0.0.1:${server.port}`).toHaveValidCertificate({ timeoutMs }),
+        /TLS handshake did not complete within 1000 ms/,
+      )
+      await mustFail(
+        'TLS',
+        'handshake never completes',
+        'toRespondHttp (https)',
+        () => expect(`https://127.0.0.1:${server.port}/`).toRespondHttp({ timeoutMs }),
+        /TLS handshake did not complete within 1000 ms/,
+      )
     })
   })
 })

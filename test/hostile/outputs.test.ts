@@ -38,7 +38,12 @@ const SECRETS = {
   PRIVATE_KEY: '-----BEGIN TEST KEY-----\nOutKeyLineOne5115AAAA\nOutKeyLineTwo5116BBBB\n-----END TEST KEY-----',
 }
 // every secret whole, its distinctive middle (a report may show a secret cut), and each line of the key
-const VALUES = [...Object.values(SECRETS).flatMap((value) => value.split('\n')).flatMap((value) => [value, value.slice(4, 16)]), TOKEN]
+const VALUES = [
+  ...Object.values(SECRETS)
+    .flatMap((value) => value.split('\n'))
+    .flatMap((value) => [value, value.slice(4, 16)]),
+  TOKEN,
+]
 
 let echo: Running
 let api: Running
@@ -47,8 +52,14 @@ beforeAll(async () => {
   // answers 500 with every value it received, one by one, without their names
   echo = await startHttp((req: IncomingMessage, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    const cookies = String(req.headers.cookie ?? '').split(';').map((c) => c.split('=')[1] ?? '')
-    const values = [...url.searchParams.values(), ...cookies, ...['x-auth', 'x-hub-signature-256', 'x-session-id'].map((h) => String(req.headers[h] ?? ''))]
+    const cookies = String(req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.split('=')[1] ?? '')
+    const values = [
+      ...url.searchParams.values(),
+      ...cookies,
+      ...['x-auth', 'x-hub-signature-256', 'x-session-id'].map((h) => String(req.headers[h] ?? '')),
+    ]
     res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'other', echo: values.join(' ') }))
   })
   api = await startHttp((req, res) => res.writeHead(req.url === '/missing' ? 404 : 200).end('ok'))
@@ -78,9 +89,18 @@ describe('no secret in any output', () => {
       expect(files).toEqual(['health.json', 'junit.xml', 'vitest.json'])
       for (const file of files) expectNoSecret(file, readFileSync(join(dir, file), 'utf8'))
       const report = JSON.parse(readFileSync(join(dir, 'vitest.json'), 'utf8'))
-      const meta = JSON.stringify(report.testResults.flatMap((f: { assertionResults: Array<{ meta?: unknown }> }) => f.assertionResults.map((a) => a.meta)))
+      const meta = JSON.stringify(
+        report.testResults.flatMap((f: { assertionResults: Array<{ meta?: unknown }> }) => f.assertionResults.map((a) => a.meta)),
+      )
       expect(meta).toContain('toConnectToDatabase')
-      record({ category: 'secrets', case: '11 secrets in names, assertions, errors, logs, expectations, records, echoes', check: 'Vitest console, JSON (meta), JUnit; prodcheck table, health+json', outcome: 'no secret in any output', ms: run.ms, limitMs: 0 })
+      record({
+        category: 'secrets',
+        case: '11 secrets in names, assertions, errors, logs, expectations, records, echoes',
+        check: 'Vitest console, JSON (meta), JUnit; prodcheck table, health+json',
+        outcome: 'no secret in any output',
+        ms: run.ms,
+        limitMs: 0,
+      })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -91,7 +111,14 @@ describe('no secret in any output', () => {
     expect(run.code).toBe(format === 'nagios' ? 2 : 1)
     expect(run.stdout.length).toBeGreaterThan(50)
     expectNoSecret(`run --format ${format}`, `${run.stdout}${run.stderr}`)
-    record({ category: 'secrets', case: '11 secrets in names, assertions, errors, logs, expectations, records, echoes', check: `prodcheck run --format ${format}`, outcome: 'no secret in stdout or stderr', ms: run.ms, limitMs: 0 })
+    record({
+      category: 'secrets',
+      case: '11 secrets in names, assertions, errors, logs, expectations, records, echoes',
+      check: `prodcheck run --format ${format}`,
+      outcome: 'no secret in stdout or stderr',
+      ms: run.ms,
+      limitMs: 0,
+    })
   })
 
   test('prodcheck serve, with a token: every endpoint, anonymous and authorized; its logs', async () => {
@@ -162,7 +189,16 @@ describe('names that try to forge a report', () => {
 
   test('JUnit: well-formed XML, as a real parser reads it, one testcase per check', async () => {
     const run = await prodcheck(PROJECT, ['run', '--format', 'junit', ...NAMES], env)
-    const parsed = execFileSync('python3', ['-c', 'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName("testcase")), len(d.getElementsByTagName("failure")))'], { input: run.stdout }).toString().trim()
+    const parsed = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName("testcase")), len(d.getElementsByTagName("failure")))',
+      ],
+      { input: run.stdout },
+    )
+      .toString()
+      .trim()
     expect(parsed).toBe('7 1')
   })
 

@@ -43,11 +43,36 @@ describe("a peer's control characters are escaped in the message", () => {
 
   test.each([
     // the server's own message, with the characters made by chr(): ESC, BEL, CSI (U+009B), CR, U+202E
-    ['a PostgreSQL error', () => expect('postgres://postgres@127.0.0.1:5432/test').toConnectToDatabase({ timeoutMs, query: "do $$ begin raise exception '%', 'boom ' || chr(27) || ']0;owned' || chr(7) || chr(155) || '31m' || chr(13) || 'X' || chr(8238); end $$" }), /P0001: PostgreSQL at .* answered: boom \\x1b\]0;owned\\x07\\x9b31m\\rX\\u202e/],
+    [
+      'a PostgreSQL error',
+      () =>
+        expect('postgres://postgres@127.0.0.1:5432/test').toConnectToDatabase({
+          timeoutMs,
+          query:
+            "do $$ begin raise exception '%', 'boom ' || chr(27) || ']0;owned' || chr(7) || chr(155) || '31m' || chr(13) || 'X' || chr(8238); end $$",
+        }),
+      /P0001: PostgreSQL at .* answered: boom \\x1b\]0;owned\\x07\\x9b31m\\rX\\u202e/,
+    ],
     // (MariaDB escapes them itself, as \001B)
-    ['a MariaDB error', () => expect('mysql://root@127.0.0.1:3306/test').toConnectToDatabase({ timeoutMs, query: `signal sqlstate '45000' set message_text = 'boom ${TERMINAL.replace(/\r/g, '')}'` }), /ER_SIGNAL_EXCEPTION: MySQL at .* answered: boom (\\x1b|\\001B)\]0;owned/],
-    ['a Redis reply', () => expect(`redis://127.0.0.1:${redis.port}`).not.toConnectToDatabase({ timeoutMs }), /Redis answered PING: OK \\x1b\]0;owned\\x07/],
-    ['a TXT answer', () => expect('evil.test').toResolveDns({ type: 'TXT', includes: 'v=spf1 -all', servers: [dns.address], timeoutMs }), /do not include "v=spf1 -all" \(they are: v=spf1 \\x1b\]0;owned\\x07/],
+    [
+      'a MariaDB error',
+      () =>
+        expect('mysql://root@127.0.0.1:3306/test').toConnectToDatabase({
+          timeoutMs,
+          query: `signal sqlstate '45000' set message_text = 'boom ${TERMINAL.replace(/\r/g, '')}'`,
+        }),
+      /ER_SIGNAL_EXCEPTION: MySQL at .* answered: boom (\\x1b|\\001B)\]0;owned/,
+    ],
+    [
+      'a Redis reply',
+      () => expect(`redis://127.0.0.1:${redis.port}`).not.toConnectToDatabase({ timeoutMs }),
+      /Redis answered PING: OK \\x1b\]0;owned\\x07/,
+    ],
+    [
+      'a TXT answer',
+      () => expect('evil.test').toResolveDns({ type: 'TXT', includes: 'v=spf1 -all', servers: [dns.address], timeoutMs }),
+      /do not include "v=spf1 -all" \(they are: v=spf1 \\x1b\]0;owned\\x07/,
+    ],
     ['an SMTP greeting', () => expect(`smtp://127.0.0.1:${smtp.port}`).toAcceptMail({ timeoutMs }), /554 \\x1b\]0;owned\\x07/],
   ])('%s', async (name, run, cause) => {
     const message = await mustFail('terminal', `control characters in ${name}`, name, run, cause)
@@ -65,7 +90,13 @@ describe('no failure line longer than its limit, whatever the peer sends', () =>
   afterAll(() => dns?.close())
 
   test('a TXT answer of 61,000 characters', async () => {
-    const message = await mustFail('limits', 'a TXT answer of 61,000 characters', 'toResolveDns', () => expect('big.test').toResolveDns({ type: 'TXT', includes: 'v=spf1', servers: [dns.address], timeoutMs }), /do not include "v=spf1" \(they are: 000t+… \(\d+ more characters\), /)
+    const message = await mustFail(
+      'limits',
+      'a TXT answer of 61,000 characters',
+      'toResolveDns',
+      () => expect('big.test').toResolveDns({ type: 'TXT', includes: 'v=spf1', servers: [dns.address], timeoutMs }),
+      /do not include "v=spf1" \(they are: 000t+… \(\d+ more characters\), /,
+    )
     expectWithinLimits(message)
   })
 
@@ -73,7 +104,13 @@ describe('no failure line longer than its limit, whatever the peer sends', () =>
     const ca = createCa()
     const server = await startTls(ca.issue({ cn: 'wide.example', altNames: Array.from({ length: 3000 }, (_, i) => `host-${i}.wide.example`) }))
     try {
-      const message = await mustFail('limits', 'a certificate with 3,000 names', 'toHaveValidCertificate', () => expect(`127.0.0.1:${server.port}`).toHaveValidCertificate({ timeoutMs, ca: ca.cert, servername: 'other.example' }), /not valid for other\.example: it covers DNS:host-0\.wide\.example, .* … 2990 more/)
+      const message = await mustFail(
+        'limits',
+        'a certificate with 3,000 names',
+        'toHaveValidCertificate',
+        () => expect(`127.0.0.1:${server.port}`).toHaveValidCertificate({ timeoutMs, ca: ca.cert, servername: 'other.example' }),
+        /not valid for other\.example: it covers DNS:host-0\.wide\.example, .* … 2990 more/,
+      )
       expectWithinLimits(message)
     } finally {
       await server.close()
@@ -84,12 +121,19 @@ describe('no failure line longer than its limit, whatever the peer sends', () =>
     // (ioredis sends CLIENT SETINFO twice first, maybe in one chunk with the PING: OK to those)
     const redis = await startTcp((socket: Socket) =>
       socket.on('data', (data) => {
-        for (const command of data.toString().split(/(?=\*\d+\r\n)/)) socket.write(command.includes('PING') ? `+${'r'.repeat(400 * 1024)}\r\n` : '+OK\r\n')
+        for (const command of data.toString().split(/(?=\*\d+\r\n)/))
+          socket.write(command.includes('PING') ? `+${'r'.repeat(400 * 1024)}\r\n` : '+OK\r\n')
       }),
     )
     try {
       // .not: the check passes; its message is the one .not fails with
-      const message = await mustFail('limits', 'a Redis reply of 400 KB', 'toConnectToDatabase (redis)', () => expect(`redis://127.0.0.1:${redis.port}`).not.toConnectToDatabase({ timeoutMs }), /Redis answered PING: r+…/)
+      const message = await mustFail(
+        'limits',
+        'a Redis reply of 400 KB',
+        'toConnectToDatabase (redis)',
+        () => expect(`redis://127.0.0.1:${redis.port}`).not.toConnectToDatabase({ timeoutMs }),
+        /Redis answered PING: r+…/,
+      )
       expectWithinLimits(message)
     } finally {
       await redis.close()
@@ -103,7 +147,13 @@ describe('real database rows of any size are cut before they are shown', () => {
     ['MariaDB', 'mysql://root@127.0.0.1:3306/test', "select repeat('\\n', 200000) as blank, repeat('Authorization: x', 20000) as auth"],
   ])('%s', async (name, dsn, query) => {
     const started = performance.now()
-    const message = await mustFail('limits', `${name}: rows of 200,000 newlines and 320 KB`, `toConnectToDatabase (${name})`, () => expect(dsn).toConnectToDatabase({ timeoutMs, query, maxLatencyMs: 0.001 }), /took .* over the latency budget/)
+    const message = await mustFail(
+      'limits',
+      `${name}: rows of 200,000 newlines and 320 KB`,
+      `toConnectToDatabase (${name})`,
+      () => expect(dsn).toConnectToDatabase({ timeoutMs, query, maxLatencyMs: 0.001 }),
+      /took .* over the latency budget/,
+    )
     expect(performance.now() - started).toBeLessThan(1200)
     expectWithinLimits(message)
   })

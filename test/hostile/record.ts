@@ -51,7 +51,14 @@ export async function loadProbes(): Promise<void> {
  * Runs a check that must fail within `limitMs` with a message matching `cause`, leaving no
  * handle open; records it.
  */
-export async function mustFail(category: string, name: string, check: string, run: () => Promise<unknown>, cause: RegExp, limitMs = LIMIT_MS): Promise<string> {
+export async function mustFail(
+  category: string,
+  name: string,
+  check: string,
+  run: () => Promise<unknown>,
+  cause: RegExp,
+  limitMs = LIMIT_MS,
+): Promise<string> {
   const handles = watchHandles()
   const started = performance.now()
   let message: string | undefined
@@ -64,7 +71,9 @@ export async function mustFail(category: string, name: string, check: string, ru
   expect(message, `${name}: the check passed`).toBeDefined()
   expect(ms, `${name}: took ${Math.round(ms)} ms`).toBeLessThan(limitMs)
   expect(message).toMatch(cause)
-  expect(message, `${name}: unprintable characters in the message`).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/)
+  expect(message, `${name}: unprintable characters in the message`).not.toMatch(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/,
+  )
   expect(await handles.leaked(), `${name}: handles left open`).toEqual([])
   rows.push({ category, case: name, check, outcome: observed(message ?? ''), ms, limitMs })
   return message ?? ''
@@ -87,5 +96,9 @@ export function writeRows(file: string): void {
 function observed(message: string): string {
   const lines = message.split('\n')
   const line = lines.find((l) => /^\s*failed\s/.test(l)) ?? lines.find((l) => /^\s*observed\s/.test(l)) ?? lines[0] ?? ''
-  return line.replace(/^\s*(observed|failed)\s+/, '').replace(/\(after [\d.]+ ms\)$/, '').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').trim()
+  return line
+    .replace(/^\s*(observed|failed)\s+/, '')
+    .replace(/\(after [\d.]+ ms\)$/, '')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
+    .trim()
 }

@@ -34,7 +34,14 @@ describe('1000 checks', () => {
     expect(results.filter((r) => !r.ok).map((r) => r.summary)).toEqual([])
     expect(await handles.leaked(1000)).toEqual([])
     expect(process.getActiveResourcesInfo().filter((type) => type === 'ProcessWrap')).toEqual([])
-    record({ category: 'scale', case: '1000 concurrent probes (700 HTTP, 200 TCP, 60 Redis, 40 PostgreSQL)', check: 'probes', outcome: 'all pass; no socket, timer or process left', ms, limitMs: 0 })
+    record({
+      category: 'scale',
+      case: '1000 concurrent probes (700 HTTP, 200 TCP, 60 Redis, 40 PostgreSQL)',
+      check: 'probes',
+      outcome: 'all pass; no socket, timer or process left',
+      ms,
+      limitMs: 0,
+    })
   }, 60_000)
 
   test('in one `prodcheck run` of 10 files: all pass, the report comes, the process exits at once', async () => {
@@ -43,9 +50,15 @@ describe('1000 checks', () => {
     const dir = mkdtempSync(join(scratch, 'scale-'))
     try {
       mkdirSync(join(dir, 'prod-tests'))
-      writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`)
+      writeFileSync(
+        join(dir, 'vitest.config.ts'),
+        `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from '../../../src/node/config.ts'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
+      )
       for (let f = 0; f < 10; f++) {
-        writeFileSync(join(dir, 'prod-tests', `checks-${f}.test.ts`), `import { expect, test } from 'vitest'\nfor (let i = 0; i < 100; i++) test(\`check ${f}.\${i}\`, async () => { await expect(process.env.API_URL).toRespondHttp() })\n`)
+        writeFileSync(
+          join(dir, 'prod-tests', `checks-${f}.test.ts`),
+          `import { expect, test } from 'vitest'\nfor (let i = 0; i < 100; i++) test(\`check ${f}.\${i}\`, async () => { await expect(process.env.API_URL).toRespondHttp() })\n`,
+        )
       }
       const run = await prodcheck(dir, ['run', '--format', 'json'], { API_URL: api.url }, 120_000)
       expect(run.code, run.stderr).toBe(0)
@@ -53,7 +66,14 @@ describe('1000 checks', () => {
       expect(document.status).toBe('pass')
       expect(Object.keys(document.checks)).toHaveLength(1000)
       expect(run.ms).toBeLessThan(60_000)
-      record({ category: 'scale', case: '1000 checks in 10 files, one `prodcheck run`', check: 'toRespondHttp', outcome: 'all pass; report written; the process exited by itself', ms: run.ms, limitMs: 0 })
+      record({
+        category: 'scale',
+        case: '1000 checks in 10 files, one `prodcheck run`',
+        check: 'toRespondHttp',
+        outcome: 'all pass; report written; the process exited by itself',
+        ms: run.ms,
+        limitMs: 0,
+      })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -31,7 +31,9 @@ let echo: Running
 let env: Record<string, string>
 beforeAll(async () => {
   // answers 500 with everything it received: the request line and every header
-  echo = await startHttp((req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${req.method} ${req.url}\n${JSON.stringify(req.headers)}`))
+  echo = await startHttp((req, res) =>
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(`${req.method} ${req.url}\n${JSON.stringify(req.headers)}`),
+  )
   env = { ...SECRETS, ECHO_PORT: String(echo.port), REFUSED_PORT: String(await freePort()) }
 })
 afterAll(async () => {
@@ -55,7 +57,14 @@ describe('no secret in any output', () => {
       const files = readdirSync(dir)
       expect(files.sort()).toEqual(['health.json', 'junit.xml', 'vitest.json'])
       for (const file of files) expectNoSecret(file, readFileSync(join(dir, file), 'utf8'))
-      record({ category: 'secrets', case: '12 secrets, 9 failing checks', check: 'Vitest console, JSON, JUnit, prodcheck table and health+json', outcome: 'no secret in any output', ms: run.ms, limitMs: 0 })
+      record({
+        category: 'secrets',
+        case: '12 secrets, 9 failing checks',
+        check: 'Vitest console, JSON, JUnit, prodcheck table and health+json',
+        outcome: 'no secret in any output',
+        ms: run.ms,
+        limitMs: 0,
+      })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -65,7 +74,14 @@ describe('no secret in any output', () => {
     const run = await prodcheck(PROJECT, ['run', '--format', format], env)
     expect(run.code).toBe(format === 'nagios' ? 2 : 1)
     expectNoSecret(`run --format ${format}`, `${run.stdout}${run.stderr}`)
-    record({ category: 'secrets', case: '12 secrets, 9 failing checks', check: `prodcheck run --format ${format}`, outcome: 'no secret in stdout or stderr', ms: run.ms, limitMs: 0 })
+    record({
+      category: 'secrets',
+      case: '12 secrets, 9 failing checks',
+      check: `prodcheck run --format ${format}`,
+      outcome: 'no secret in stdout or stderr',
+      ms: run.ms,
+      limitMs: 0,
+    })
   })
 
   test('prodcheck serve: every endpoint', async () => {
@@ -78,7 +94,14 @@ describe('no secret in any output', () => {
         expectNoSecret(`GET ${path}`, body)
       }
       expectNoSecret('serve logs', serve.stderr())
-      record({ category: 'secrets', case: '12 secrets, 9 failing checks', check: 'prodcheck serve /health /diagnostics /metrics /', outcome: 'no secret in any response or log', ms: 0, limitMs: 0 })
+      record({
+        category: 'secrets',
+        case: '12 secrets, 9 failing checks',
+        check: 'prodcheck serve /health /diagnostics /metrics /',
+        outcome: 'no secret in any response or log',
+        ms: 0,
+        limitMs: 0,
+      })
     } finally {
       await serve.stop()
     }

@@ -61,7 +61,10 @@ describe('the real local servers, refusing', () => {
       logger: false,
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
-      onAuth: (auth, _session, callback) => (auth.password === RIGHT ? callback(null, { user: 'app' }) : callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }))),
+      onAuth: (auth, _session, callback) =>
+        auth.password === RIGHT
+          ? callback(null, { user: 'app' })
+          : callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 })),
     })
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve))
     smtpPort = (smtp.server.address() as { port: number }).port
@@ -74,17 +77,72 @@ describe('the real local servers, refusing', () => {
   })
 
   const cases: Array<[string, string, () => Promise<unknown>, RegExp]> = [
-    ['postgres: unknown database', 'toConnectToDatabase (postgres)', () => expect(`postgres://postgres:${WRONG}@127.0.0.1:5432/no_such_db`).toConnectToDatabase({ timeoutMs }), /3D000: .*database "no_such_db" does not exist/],
-    ['postgres: unknown role', 'toConnectToDatabase (postgres)', () => expect(`postgres://ghost:${WRONG}@127.0.0.1:5432/test`).toConnectToDatabase({ timeoutMs }), /28000: .*role "ghost" does not exist/],
-    ['mariadb: wrong password', 'toConnectToDatabase (mysql)', () => expect(`mysql://prodcheck_hostile:${WRONG}@127.0.0.1:3306/test`).toConnectToDatabase({ timeoutMs }), /ER_ACCESS_DENIED_ERROR: .*Access denied/],
-    ['mariadb: unknown database', 'toConnectToDatabase (mysql)', () => expect(`mysql://prodcheck_hostile:${RIGHT}@127.0.0.1:3306/no_such_db`).toConnectToDatabase({ timeoutMs }), /ER_(BAD_DB|DBACCESS_DENIED)_ERROR/],
-    ['redis: wrong password', 'toConnectToDatabase (redis)', () => expect(`redis://:${WRONG}@127.0.0.1:${redis.port}`).toConnectToDatabase({ timeoutMs }), /WRONGPASS|invalid username-password/],
-    ['redis: unknown database number', 'toConnectToDatabase (redis)', () => expect(`redis://:${RIGHT}@127.0.0.1:${redis.port}/99`).toConnectToDatabase({ timeoutMs }), /DB index is out of range/],
-    ['rabbitmq: wrong password', 'toConnectToBroker (amqp)', () => expect(`amqp://guest:${WRONG}@127.0.0.1:5672`).toConnectToBroker({ timeoutMs }), /EAUTH: .*ACCESS_REFUSED/],
-    ['rabbitmq: unknown virtual host', 'toConnectToBroker (amqp)', () => expect('amqp://guest:guest@127.0.0.1:5672/no-such-vhost').toConnectToBroker({ timeoutMs }), /EVHOST: .*"no-such-vhost"/],
-    ['mosquitto: wrong password', 'toConnectToBroker (mqtt)', () => expect(`mqtt://app:${WRONG}@127.0.0.1:${mosquitto.port}`).toConnectToBroker({ timeoutMs }), /EAUTH: MQTT .* refused the connection/],
-    ['nats: wrong password', 'toConnectToBroker (nats)', () => expect(`nats://app:${WRONG}@127.0.0.1:${nats.port}`).toConnectToBroker({ timeoutMs }), /EAUTH: NATS .* \(Authorization Violation\)/],
-    ['smtp: wrong password', 'toAcceptMail', () => expect(`smtp://app:${WRONG}@127.0.0.1:${smtpPort}`).toAcceptMail({ timeoutMs }), /EAUTH: SMTP .* 535 Invalid username or password/],
+    [
+      'postgres: unknown database',
+      'toConnectToDatabase (postgres)',
+      () => expect(`postgres://postgres:${WRONG}@127.0.0.1:5432/no_such_db`).toConnectToDatabase({ timeoutMs }),
+      /3D000: .*database "no_such_db" does not exist/,
+    ],
+    [
+      'postgres: unknown role',
+      'toConnectToDatabase (postgres)',
+      () => expect(`postgres://ghost:${WRONG}@127.0.0.1:5432/test`).toConnectToDatabase({ timeoutMs }),
+      /28000: .*role "ghost" does not exist/,
+    ],
+    [
+      'mariadb: wrong password',
+      'toConnectToDatabase (mysql)',
+      () => expect(`mysql://prodcheck_hostile:${WRONG}@127.0.0.1:3306/test`).toConnectToDatabase({ timeoutMs }),
+      /ER_ACCESS_DENIED_ERROR: .*Access denied/,
+    ],
+    [
+      'mariadb: unknown database',
+      'toConnectToDatabase (mysql)',
+      () => expect(`mysql://prodcheck_hostile:${RIGHT}@127.0.0.1:3306/no_such_db`).toConnectToDatabase({ timeoutMs }),
+      /ER_(BAD_DB|DBACCESS_DENIED)_ERROR/,
+    ],
+    [
+      'redis: wrong password',
+      'toConnectToDatabase (redis)',
+      () => expect(`redis://:${WRONG}@127.0.0.1:${redis.port}`).toConnectToDatabase({ timeoutMs }),
+      /WRONGPASS|invalid username-password/,
+    ],
+    [
+      'redis: unknown database number',
+      'toConnectToDatabase (redis)',
+      () => expect(`redis://:${RIGHT}@127.0.0.1:${redis.port}/99`).toConnectToDatabase({ timeoutMs }),
+      /DB index is out of range/,
+    ],
+    [
+      'rabbitmq: wrong password',
+      'toConnectToBroker (amqp)',
+      () => expect(`amqp://guest:${WRONG}@127.0.0.1:5672`).toConnectToBroker({ timeoutMs }),
+      /EAUTH: .*ACCESS_REFUSED/,
+    ],
+    [
+      'rabbitmq: unknown virtual host',
+      'toConnectToBroker (amqp)',
+      () => expect('amqp://guest:guest@127.0.0.1:5672/no-such-vhost').toConnectToBroker({ timeoutMs }),
+      /EVHOST: .*"no-such-vhost"/,
+    ],
+    [
+      'mosquitto: wrong password',
+      'toConnectToBroker (mqtt)',
+      () => expect(`mqtt://app:${WRONG}@127.0.0.1:${mosquitto.port}`).toConnectToBroker({ timeoutMs }),
+      /EAUTH: MQTT .* refused the connection/,
+    ],
+    [
+      'nats: wrong password',
+      'toConnectToBroker (nats)',
+      () => expect(`nats://app:${WRONG}@127.0.0.1:${nats.port}`).toConnectToBroker({ timeoutMs }),
+      /EAUTH: NATS .* \(Authorization Violation\)/,
+    ],
+    [
+      'smtp: wrong password',
+      'toAcceptMail',
+      () => expect(`smtp://app:${WRONG}@127.0.0.1:${smtpPort}`).toAcceptMail({ timeoutMs }),
+      /EAUTH: SMTP .* 535 Invalid username or password/,
+    ],
   ]
   test.each(cases)('%s', async (name, check, run, cause) => {
     const message = await mustFail('services', name, check, run, cause)
@@ -99,6 +157,12 @@ describe('a Redis stopped in the middle of the suite', () => {
     const dsn = `redis://127.0.0.1:${redis.port}`
     await expect(dsn).toConnectToDatabase({ timeoutMs })
     await redis.stop()
-    await mustFail('services', 'redis stopped mid-suite', 'toConnectToDatabase (redis)', () => expect(dsn).toConnectToDatabase({ timeoutMs }), /ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+/)
+    await mustFail(
+      'services',
+      'redis stopped mid-suite',
+      'toConnectToDatabase (redis)',
+      () => expect(dsn).toConnectToDatabase({ timeoutMs }),
+      /ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+/,
+    )
   })
 })

@@ -8,7 +8,9 @@ describe('toBePingable', () => {
 
   test('fails with the expectation, the observation and a fix', async () => {
     const message = await failureOf(expect('no-such-host.invalid').toBePingable())
-    expect(message).toMatch(/^toBePingable: no-such-host\.invalid\n {2}expected {2}a reply to at least 1 of 3 echo requests\n {2}observed {2}(ENOTFOUND|EAI_AGAIN): /)
+    expect(message).toMatch(
+      /^toBePingable: no-such-host\.invalid\n {2}expected {2}a reply to at least 1 of 3 echo requests\n {2}observed {2}(ENOTFOUND|EAI_AGAIN): /,
+    )
     expect(message).toMatch(/\n {2}fix {7}\S/)
   })
 
@@ -25,7 +27,9 @@ describe('toBePingable', () => {
   })
 
   test('rejects a host with shell metacharacters, even under .not', async () => {
-    await expect(expect('127.0.0.1; reboot').not.toBePingable()).rejects.toThrow(/^toBePingable: the target "127\.0\.0\.1; reboot" contains whitespace/)
+    await expect(expect('127.0.0.1; reboot').not.toBePingable()).rejects.toThrow(
+      /^toBePingable: the target "127\.0\.0\.1; reboot" contains whitespace/,
+    )
     await expect(expect('$(id)').toBePingable()).rejects.toThrow(/toBePingable: "\$\(id\)" is not a hostname or an IP address/)
   })
 })

@@ -18,6 +18,8 @@ describe('toConnectToBroker', () => {
   })
 
   test('rejects an unsupported scheme, even under .not', async () => {
-    await expect(expect('kafka://k:9092').not.toConnectToBroker()).rejects.toThrow(/^toConnectToBroker: "kafka:\/\/k:9092" is not a supported broker URL/)
+    await expect(expect('kafka://k:9092').not.toConnectToBroker()).rejects.toThrow(
+      /^toConnectToBroker: "kafka:\/\/k:9092" is not a supported broker URL/,
+    )
   })
 })

@@ -15,9 +15,12 @@ describe('toConnectToDatabase', () => {
     await secured.stop()
   })
 
-  test.each(['postgres://postgres@127.0.0.1:5432/test', 'mysql://root@127.0.0.1:3306/test', 'redis://127.0.0.1:6379'])('passes for %s', async (dsn) => {
-    await expect(dsn).toConnectToDatabase({ query: dsn.startsWith('redis') ? 'PING' : 'select 1' })
-  })
+  test.each(['postgres://postgres@127.0.0.1:5432/test', 'mysql://root@127.0.0.1:3306/test', 'redis://127.0.0.1:6379'])(
+    'passes for %s',
+    async (dsn) => {
+      await expect(dsn).toConnectToDatabase({ query: dsn.startsWith('redis') ? 'PING' : 'select 1' })
+    },
+  )
 
   test('fails a missing database with the server words and a fix', async () => {
     const message = await failureOf(expect('postgres://app:Pg-Pass-12@127.0.0.1:5432/nope').toConnectToDatabase({ query: 'select 1' }))
@@ -57,6 +60,8 @@ describe('toConnectToDatabase', () => {
   })
 
   test('says when the DSN variable is unset', async () => {
-    await expect(expect(process.env.PRODCHECK_UNSET_DSN).toConnectToDatabase()).rejects.toThrow(/the target is undefined: .*is the environment variable that holds it set\?/)
+    await expect(expect(process.env.PRODCHECK_UNSET_DSN).toConnectToDatabase()).rejects.toThrow(
+      /the target is undefined: .*is the environment variable that holds it set\?/,
+    )
   })
 })

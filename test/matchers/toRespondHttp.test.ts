@@ -77,7 +77,9 @@ describe('toRespondHttp', () => {
     await expect(`${api.url}/down`).not.toRespondHttp()
     await expect(`http://127.0.0.1:${await freePort()}/`).not.toRespondHttp()
     const message = await failureOf(expect(`${api.url}/health`).not.toRespondHttp({ status: 200 }))
-    expect(message).toMatch(/^not\.toRespondHttp: http:\/\/127\.0\.0\.1:\d+\/health\n {2}expected {2}not: GET → status 200\n {2}observed {2}HTTP 200 OK in [\d.]+ ms: every expectation held/)
+    expect(message).toMatch(
+      /^not\.toRespondHttp: http:\/\/127\.0\.0\.1:\d+\/health\n {2}expected {2}not: GET → status 200\n {2}observed {2}HTTP 200 OK in [\d.]+ ms: every expectation held/,
+    )
   })
 
   test('never shows a password, a token parameter or an Authorization header', async () => {

@@ -7,7 +7,12 @@ describe('toSatisfyVersion', () => {
 
   test('fails with the version found and the range', () => {
     expect(() => expect('PostgreSQL 13.9 on x86_64').toSatisfyVersion('>=15')).toThrow(
-      ['toSatisfyVersion: PostgreSQL 13.9 on x86_64', '  expected  a version in >=15', '  observed  version 13.9.0', '  failed    13.9.0 does not satisfy >=15'].join('\n'),
+      [
+        'toSatisfyVersion: PostgreSQL 13.9 on x86_64',
+        '  expected  a version in >=15',
+        '  observed  version 13.9.0',
+        '  failed    13.9.0 does not satisfy >=15',
+      ].join('\n'),
     )
   })
 

@@ -14,7 +14,14 @@ describe('withKeys', () => {
     expect(keys).toEqual(['api', 'db (a)', 'db (b)', 'x (a) #1', 'x (a) #2'])
   })
   test('a key made for one check is never the name of another', () => {
-    const keys = withKeys([result('db', 'f'), result('db', 'f'), result('db (f) #1', 'f'), result('x', 'a'), result('x', 'b'), result('x (a)', 'c')]).map((r) => r.key)
+    const keys = withKeys([
+      result('db', 'f'),
+      result('db', 'f'),
+      result('db (f) #1', 'f'),
+      result('x', 'a'),
+      result('x', 'b'),
+      result('x (a)', 'c'),
+    ]).map((r) => r.key)
     expect(new Set(keys).size).toBe(keys.length)
     expect(keys).toEqual(['db (f) #2', 'db (f) #3', 'db (f) #1', 'x (a) #1', 'x (b)', 'x (a)'])
   })

@@ -90,7 +90,14 @@ function vitestConsumer({ name, module, dependencies }: Consumer, config: string
   const dir = join(work, name)
   mkdirSync(join(dir, 'prod-tests'), { recursive: true })
   mkdirSync(join(dir, 'test'), { recursive: true })
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, ...(module === 'esm' && { type: 'module' }), devDependencies: { prodcheck: `file:${tarball}`, ...dependencies } }, null, 2))
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      { name, private: true, ...(module === 'esm' && { type: 'module' }), devDependencies: { prodcheck: `file:${tarball}`, ...dependencies } },
+      null,
+      2,
+    ),
+  )
   writeFileSync(join(dir, module === 'esm' ? 'vitest.config.ts' : 'vitest.config.mts'), config)
   writeFileSync(join(dir, 'prod-tests/api.test.ts'), CHECKS)
   writeFileSync(join(dir, 'test/unit.test.ts'), `import { expect, test } from 'vitest'\ntest('unit', () => expect(1).toBe(1))\n`)
@@ -102,7 +109,17 @@ function writeTsconfig(dir: string, module: 'esm' | 'cjs', include: string[]): v
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], ...(module === 'cjs' && { verbatimModuleSyntax: false }) },
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+        ...(module === 'cjs' && { verbatimModuleSyntax: false }),
+      },
       include,
     }),
   )
@@ -216,7 +233,11 @@ describe('the packed tarball', () => {
       const passing = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` }, timeoutMs: 180_000, node: 'node@22' })
       expect(passing.code, passing.output).toBe(0)
       expect(statuses(passing.report)).toEqual(PASSING)
-      const failing = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health`, FAIL_URL: 'http://127.0.0.1:1/health' }, timeoutMs: 180_000, node: 'node@22' })
+      const failing = await runVitest(dir, ['--project', 'prod'], {
+        env: { API_URL: `${api.url}/health`, FAIL_URL: 'http://127.0.0.1:1/health' },
+        timeoutMs: 180_000,
+        node: 'node@22',
+      })
       expect(failing.code).toBe(1)
       expect(failing.output).toContain('toRespondHttp: http://127.0.0.1:1/health')
     }, 400_000)
@@ -231,17 +252,31 @@ describe('the packed tarball', () => {
     beforeAll(async () => {
       dir = join(work, 'cjs-jest30')
       cpSync(resolve(ROOT, 'test/fixtures/jest-consumer'), dir, { recursive: true })
-      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'cjs-jest30', private: true, devDependencies: { prodcheck: `file:${tarball}`, jest: '^30.0.0' } }, null, 2))
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'cjs-jest30', private: true, devDependencies: { prodcheck: `file:${tarball}`, jest: '^30.0.0' } }, null, 2),
+      )
       writeTsconfig(dir, 'cjs', ['prod-tests/types.ts'])
       await install(dir)
     }, 300_000)
 
-    async function jest(env: Record<string, string>): Promise<{ code: number; output: string; report: { numPassedTests: number; testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }> } }> {
+    async function jest(env: Record<string, string>): Promise<{
+      code: number
+      output: string
+      report: {
+        numPassedTests: number
+        testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }>
+      }
+    }> {
       const reportFile = join(dir, `report-${Date.now()}.json`)
       let code = 0
       let output = ''
       try {
-        const result = await run(process.execPath, [join(dir, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${reportFile}`], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 120_000 })
+        const result = await run(process.execPath, [join(dir, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${reportFile}`], {
+          cwd: dir,
+          env: { ...process.env, ...env, NO_COLOR: '1' },
+          timeout: 120_000,
+        })
         output = result.stdout + result.stderr
       } catch (error) {
         const failed = error as { code: number; stdout: string; stderr: string }
@@ -269,7 +304,12 @@ describe('the packed tarball', () => {
 
     test('no secret in what Jest reports: test names, plain assertions', async () => {
       const secrets = { password: 'Jest-Dsn-Pass-71', token: 'Jest-Api-Token-72' }
-      const { code, output, report } = await jest({ API_URL: `${api.url}/health`, DATABASE_URL, LEAK_DSN: `postgres://app:${secrets.password}@127.0.0.1:1/app`, API_TOKEN: secrets.token })
+      const { code, output, report } = await jest({
+        API_URL: `${api.url}/health`,
+        DATABASE_URL,
+        LEAK_DSN: `postgres://app:${secrets.password}@127.0.0.1:1/app`,
+        API_TOKEN: secrets.token,
+      })
       expect(code).toBe(1)
       const titles = report.testResults[0]?.assertionResults.map((a) => a.title) ?? []
       expect(titles).toContain('db postgres://app:***@127.0.0.1:1/app')

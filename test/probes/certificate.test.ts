@@ -32,7 +32,10 @@ describe('probeCertificate', () => {
     const handles = watchHandles()
     const result = await probeCertificate(at('valid'), { ca: ca.cert, minDaysLeft: 14 })
     expect(result.failures).toEqual([])
-    expect(result).toMatchObject({ ok: true, observed: { subject: 'localhost', issuer: 'prodcheck test CA', trusted: true, altNames: ['DNS:localhost', 'IP Address:127.0.0.1'] } })
+    expect(result).toMatchObject({
+      ok: true,
+      observed: { subject: 'localhost', issuer: 'prodcheck test CA', trusted: true, altNames: ['DNS:localhost', 'IP Address:127.0.0.1'] },
+    })
     expect(result.observed.daysLeft).toBeGreaterThan(300)
     expect(result.summary).toMatch(/^CN=localhost valid until \d{4}-\d\d-\d\d \(\d+ days left\), issued by prodcheck test CA$/)
     expect(await handles.leaked()).toEqual([])
@@ -45,12 +48,16 @@ describe('probeCertificate', () => {
 
   test('fails a certificate not valid yet', async () => {
     const result = await probeCertificate(at('notYetValid'), { ca: ca.cert })
-    expect(result.failures).toEqual([expect.stringMatching(/^not valid before \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 10 days: check its notBefore date and the clocks$/)])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^not valid before \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 10 days: check its notBefore date and the clocks$/),
+    ])
   })
 
   test('fails a certificate with fewer days left than asked, and passes it when fewer are asked', async () => {
     const result = await probeCertificate(at('expiringSoon'), { ca: ca.cert, minDaysLeft: 14 })
-    expect(result.failures).toEqual([expect.stringMatching(/^expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 4 days: fewer than the 14 asked, renew it$/)])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 4 days: fewer than the 14 asked, renew it$/),
+    ])
     expect(result.observed.daysLeft).toBe(4)
     // expiring soon is a failure, not a reason to call the chain untrusted
     expect(result.observed.trusted).toBe(true)
@@ -66,12 +73,17 @@ describe('probeCertificate', () => {
 
   test('fails a self-signed certificate, and an untrusted chain', async () => {
     expect((await probeCertificate(at('selfSigned'))).failures).toEqual(['not trusted: the certificate is self-signed (DEPTH_ZERO_SELF_SIGNED_CERT)'])
-    expect((await probeCertificate(at('valid'))).failures).toEqual([expect.stringMatching(/^not trusted: .*\((UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/)])
+    expect((await probeCertificate(at('valid'))).failures).toEqual([
+      expect.stringMatching(/^not trusted: .*\((UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/),
+    ])
   })
 
   test('reports the dates and the name together', async () => {
     const result = await probeCertificate(`127.0.0.1:${servers.expired?.port}`, { servername: 'api.example.com' })
-    expect(result.failures).toEqual([expect.stringMatching(/^expired on /), 'not valid for api.example.com: it covers DNS:localhost, IP Address:127.0.0.1'])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^expired on /),
+      'not valid for api.example.com: it covers DNS:localhost, IP Address:127.0.0.1',
+    ])
   })
 
   test('accepts an https URL and IPv4 targets', async () => {
@@ -85,7 +97,10 @@ describe('probeCertificate', () => {
       const handles = watchHandles()
       const { value: result, ms } = await timed(() => probeCertificate(`127.0.0.1:${silent.port}`, { timeoutMs: 400 }))
       expect(ms).toBeLessThan(480)
-      expect(result.error).toMatchObject({ code: 'ETIMEDOUT', message: `connected to 127.0.0.1:${silent.port}, but the TLS handshake did not complete within 400 ms` })
+      expect(result.error).toMatchObject({
+        code: 'ETIMEDOUT',
+        message: `connected to 127.0.0.1:${silent.port}, but the TLS handshake did not complete within 400 ms`,
+      })
       await silent.close()
       expect(await handles.leaked()).toEqual([])
     } finally {

@@ -31,13 +31,17 @@ describe('probeDatabase', () => {
   })
 
   test('rejects an empty query', async () => {
-    await expect(probeDatabase('postgres://postgres@127.0.0.1:5432/test', { query: ' ' })).rejects.toThrow('query must be a non-empty string, got " "')
+    await expect(probeDatabase('postgres://postgres@127.0.0.1:5432/test', { query: ' ' })).rejects.toThrow(
+      'query must be a non-empty string, got " "',
+    )
   })
 })
 
 describe('importDriver', () => {
   test('says which package to install when an optional driver is missing', async () => {
-    const error = await importDriver(() => import('prodcheck-no-such-driver' as string), 'prodcheck-no-such-driver', 'nosuch://').catch((e: unknown) => e)
+    const error = await importDriver(() => import('prodcheck-no-such-driver' as string), 'prodcheck-no-such-driver', 'nosuch://').catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(SetupError)
     expect((error as Error).message).toBe('install prodcheck-no-such-driver to check nosuch:// targets (npm i prodcheck-no-such-driver)')
   })

@@ -13,7 +13,10 @@ beforeAll(async () => {
     'api.test': {
       A: [{ address: '10.1.2.3' }, { address: '10.1.2.4' }],
       AAAA: [{ address: 'fd00::5' }],
-      MX: [{ exchange: 'mx2.api.test', priority: 20 }, { exchange: 'mx1.api.test', priority: 10 }],
+      MX: [
+        { exchange: 'mx2.api.test', priority: 20 },
+        { exchange: 'mx1.api.test', priority: 10 },
+      ],
       TXT: [{ data: 'v=spf1 -all' }],
     },
     'www.api.test': { CNAME: [{ domain: 'api.test' }] },
@@ -31,7 +34,12 @@ afterAll(async () => {
 describe('probeDns against a real DNS server', () => {
   test('resolves A records and checks includes', async () => {
     const result = await probeDns('api.test', { servers: [resolver], includes: '10.1.2.4' })
-    expect(result).toMatchObject({ ok: true, target: 'api.test', summary: 'api.test A → 10.1.2.3, 10.1.2.4', observed: { type: 'A', records: ['10.1.2.3', '10.1.2.4'], servers: [resolver] } })
+    expect(result).toMatchObject({
+      ok: true,
+      target: 'api.test',
+      summary: 'api.test A → 10.1.2.3, 10.1.2.4',
+      observed: { type: 'A', records: ['10.1.2.3', '10.1.2.4'], servers: [resolver] },
+    })
   })
 
   test.each([
@@ -53,10 +61,22 @@ describe('probeDns against a real DNS server', () => {
   })
 
   test('names NXDOMAIN, SERVFAIL, REFUSED and a missing record type', async () => {
-    expect((await probeDns('nope.test', { servers: [resolver] })).error).toMatchObject({ code: 'ENOTFOUND', message: 'nope.test does not exist (NXDOMAIN)' })
-    expect((await probeDns('servfail.test', { servers: [resolver] })).error).toMatchObject({ code: 'ESERVFAIL', message: `the DNS server (${resolver}) failed to answer for servfail.test (SERVFAIL)` })
-    expect((await probeDns('refused.test', { servers: [resolver] })).error).toMatchObject({ code: 'EREFUSED', message: `the DNS server (${resolver}) refused to answer for refused.test (REFUSED)` })
-    expect((await probeDns('www.api.test', { type: 'TXT', servers: [resolver] })).error).toMatchObject({ code: 'ENODATA', message: 'www.api.test exists but has no TXT record' })
+    expect((await probeDns('nope.test', { servers: [resolver] })).error).toMatchObject({
+      code: 'ENOTFOUND',
+      message: 'nope.test does not exist (NXDOMAIN)',
+    })
+    expect((await probeDns('servfail.test', { servers: [resolver] })).error).toMatchObject({
+      code: 'ESERVFAIL',
+      message: `the DNS server (${resolver}) failed to answer for servfail.test (SERVFAIL)`,
+    })
+    expect((await probeDns('refused.test', { servers: [resolver] })).error).toMatchObject({
+      code: 'EREFUSED',
+      message: `the DNS server (${resolver}) refused to answer for refused.test (REFUSED)`,
+    })
+    expect((await probeDns('www.api.test', { type: 'TXT', servers: [resolver] })).error).toMatchObject({
+      code: 'ENODATA',
+      message: 'www.api.test exists but has no TXT record',
+    })
   })
 
   test('fails within the deadline when the resolver never answers, and cancels the query', async () => {

@@ -6,7 +6,11 @@ const ENV = { DATABASE_URL: 'postgres://app:Env-Secret-1@db/app', PORT: '8080', 
 
 describe('probeEnv', () => {
   test('passes when every name is present and non-empty', () => {
-    expect(probeEnv(ENV, ['DATABASE_URL', 'PORT'])).toMatchObject({ ok: true, summary: '2 variables present and valid', observed: { missing: [], invalid: [] } })
+    expect(probeEnv(ENV, ['DATABASE_URL', 'PORT'])).toMatchObject({
+      ok: true,
+      summary: '2 variables present and valid',
+      observed: { missing: [], invalid: [] },
+    })
   })
 
   test('lists missing and empty names', () => {
@@ -24,7 +28,11 @@ describe('probeEnv', () => {
         throw new Error('boom')
       },
     })
-    expect(result.observed).toEqual({ checked: ['PORT', 'NODE_ENV', 'DATABASE_URL', 'THROWS'], missing: ['THROWS'], invalid: ['NODE_ENV', 'DATABASE_URL'] })
+    expect(result.observed).toEqual({
+      checked: ['PORT', 'NODE_ENV', 'DATABASE_URL', 'THROWS'],
+      missing: ['THROWS'],
+      invalid: ['NODE_ENV', 'DATABASE_URL'],
+    })
     expect(result.failures).toEqual([
       'missing or empty: THROWS',
       'NODE_ENV is set but was rejected by its check (value not shown)',
@@ -34,7 +42,16 @@ describe('probeEnv', () => {
   })
 
   test('treats a predicate that throws as a failed check', () => {
-    expect(probeEnv({ A: 'x' }, { A: () => { throw new Error('x') } }).observed.invalid).toEqual(['A'])
+    expect(
+      probeEnv(
+        { A: 'x' },
+        {
+          A: () => {
+            throw new Error('x')
+          },
+        },
+      ).observed.invalid,
+    ).toEqual(['A'])
   })
 
   test.each([

@@ -66,15 +66,26 @@ describe('probeHttp against a healthy server', () => {
     const api = await serve((req, res) => {
       let body = ''
       req.on('data', (c) => (body += c))
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, type: req.headers['content-type'], trace: req.headers['x-trace'], body })))
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ method: req.method, type: req.headers['content-type'], trace: req.headers['x-trace'], body })),
+      )
     })
-    const result = await probeHttp(api.url, { method: 'post', headers: { 'X-Trace': 'abc' }, body: { ping: 1 }, json: { method: 'POST', type: 'application/json', trace: 'abc', body: '{"ping":1}' } })
+    const result = await probeHttp(api.url, {
+      method: 'post',
+      headers: { 'X-Trace': 'abc' },
+      body: { ping: 1 },
+      json: { method: 'POST', type: 'application/json', trace: 'abc', body: '{"ping":1}' },
+    })
     expect(result.failures).toEqual([])
     expect(result.ok).toBe(true)
   })
 
   test('checks body text, patterns, partial JSON and headers, listing every failure', async () => {
-    const api = await serve((_, res) => res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'max-age=60' }).end('<h1>maintenance</h1>'))
+    const api = await serve((_, res) =>
+      res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'max-age=60' }).end('<h1>maintenance</h1>'),
+    )
     const result = await probeHttp(api.url, {
       bodyIncludes: ['welcome', 'maintenance'],
       bodyMatches: /version \d+/,
@@ -154,13 +165,21 @@ describe('probeHttp and redirects', () => {
 
   test('refuses a redirect to another scheme', async () => {
     const api = await serve((_, res) => res.writeHead(301, { location: 'ftp://files.example.com/x' }).end())
-    expect((await probeHttp(api.url)).error).toMatchObject({ code: 'EREDIRECTSCHEME', message: 'redirected to ftp://files.example.com/x, which is not http(s)' })
+    expect((await probeHttp(api.url)).error).toMatchObject({
+      code: 'EREDIRECTSCHEME',
+      message: 'redirected to ftp://files.example.com/x, which is not http(s)',
+    })
   })
 
   test('turns POST into GET on 303, and drops credentials on a cross-origin redirect', async () => {
     const other = await serve((req, res) => res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization ?? null })))
     const api = await serve((_, res) => res.writeHead(303, { location: `http://localhost:${other.port}/done` }).end())
-    const result = await probeHttp(api.url, { method: 'POST', body: 'x', headers: { authorization: 'Bearer top-secret-token' }, json: { method: 'GET', auth: null } })
+    const result = await probeHttp(api.url, {
+      method: 'POST',
+      body: 'x',
+      headers: { authorization: 'Bearer top-secret-token' },
+      json: { method: 'GET', auth: null },
+    })
     expect(result.failures).toEqual([])
     expect(result.ok).toBe(true)
   })
@@ -188,12 +207,14 @@ describe('probeHttp against misbehaving servers', () => {
   })
 
   test('fails within the deadline when headers are dribbled one byte at a time', async () => {
-    const dribble = await serveTcp(startTcp((socket) => {
-      const text = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
-      let i = 0
-      const timer = setInterval(() => (i < text.length ? socket.write(text[i++] ?? '') : clearInterval(timer)), 100)
-      socket.on('close', () => clearInterval(timer))
-    }))
+    const dribble = await serveTcp(
+      startTcp((socket) => {
+        const text = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
+        let i = 0
+        const timer = setInterval(() => (i < text.length ? socket.write(text[i++] ?? '') : clearInterval(timer)), 100)
+        socket.on('close', () => clearInterval(timer))
+      }),
+    )
     const { value: result, ms } = await timed(() => probeHttp(dribble.url, { timeoutMs: 500 }))
     expect(ms).toBeLessThan(600)
     expect(result.error?.code).toBe('ETIMEDOUT')
@@ -267,7 +288,11 @@ describe('probeHttp against misbehaving servers', () => {
     })
     const result = await probeHttp(api.url, { ...options, timeoutMs: 10_000 })
     expect(result.ok).toBe(false)
-    expect(result.error).toMatchObject({ code: 'ETOOLARGE', message: expect.stringMatching(/^the body is larger than [\d.]+ MiB \(status 200\): the check stopped reading$/), hint: expect.stringContaining('raise maxReceivedBytes') })
+    expect(result.error).toMatchObject({
+      code: 'ETOOLARGE',
+      message: expect.stringMatching(/^the body is larger than [\d.]+ MiB \(status 200\): the check stopped reading$/),
+      hint: expect.stringContaining('raise maxReceivedBytes'),
+    })
     expect(result.observed.bodyComplete).toBe(false)
     expect(result.observed.bodyBytes).toBeGreaterThan(budget)
     expect(result.observed.bodyBytes).toBeLessThan(budget + 256 * 1024)
@@ -347,7 +372,10 @@ describe('probeHttp through a proxy', () => {
     const port = await freePort()
     const result = await probeHttp(api.url, { proxy: `http://127.0.0.1:${port}` })
     expect(result.ok).toBe(false)
-    expect(result.error).toMatchObject({ code: 'ECONNREFUSED', message: `connection refused by the proxy 127.0.0.1:${port} (for 127.0.0.1:${api.port})` })
+    expect(result.error).toMatchObject({
+      code: 'ECONNREFUSED',
+      message: `connection refused by the proxy 127.0.0.1:${port} (for 127.0.0.1:${api.port})`,
+    })
     expect(result.error?.hint).toMatch(/check the proxy/)
   })
 
@@ -359,7 +387,9 @@ describe('probeHttp through a proxy', () => {
       process.env.HTTP_PROXY = `127.0.0.1:${port}`
       expect((await probeHttp(api.url)).error?.message).toBe(`connection refused by the proxy 127.0.0.1:${port} (for 127.0.0.1:${api.port})`)
       process.env.HTTP_PROXY = 'ftp://proxy.internal'
-      await expect(probeHttp(api.url)).rejects.toThrow('HTTP_PROXY / http_proxy is set to "ftp://proxy.internal", which is not a proxy URL (e.g. http://proxy.internal:3128)')
+      await expect(probeHttp(api.url)).rejects.toThrow(
+        'HTTP_PROXY / http_proxy is set to "ftp://proxy.internal", which is not a proxy URL (e.g. http://proxy.internal:3128)',
+      )
     } finally {
       if (saved === undefined) delete process.env.HTTP_PROXY
       else process.env.HTTP_PROXY = saved

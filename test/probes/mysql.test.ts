@@ -29,7 +29,11 @@ describe('probeMysql against the local MariaDB', () => {
   test('connects with a password, runs the query, and closes', async () => {
     const handles = watchHandles()
     const result = await probeMysql(`mysql://${USER}:${PASSWORD}@127.0.0.1:3306/test`, { query: 'select 1 as one' })
-    expect(result).toMatchObject({ ok: true, target: `mysql://${USER}:***@127.0.0.1:3306/test`, observed: { engine: 'mysql', rows: [{ one: 1 }], rowCount: 1 } })
+    expect(result).toMatchObject({
+      ok: true,
+      target: `mysql://${USER}:***@127.0.0.1:3306/test`,
+      observed: { engine: 'mysql', rows: [{ one: 1 }], rowCount: 1 },
+    })
     expect(result.summary).toMatch(/^MariaDB .* answered select 1 as one$/)
     expect(await handles.leaked()).toEqual([])
   })
@@ -47,7 +51,10 @@ describe('probeMysql against the local MariaDB', () => {
   })
 
   test('names a missing database', async () => {
-    expect((await probeMysql('mysql://root@127.0.0.1:3306/no_such_db')).error).toMatchObject({ code: 'ER_BAD_DB_ERROR', message: "MySQL at 127.0.0.1:3306 answered: Unknown database 'no_such_db'" })
+    expect((await probeMysql('mysql://root@127.0.0.1:3306/no_such_db')).error).toMatchObject({
+      code: 'ER_BAD_DB_ERROR',
+      message: "MySQL at 127.0.0.1:3306 answered: Unknown database 'no_such_db'",
+    })
   })
 
   test('reports a failing query', async () => {

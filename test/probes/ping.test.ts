@@ -9,7 +9,12 @@ import { createSilentHost, type SilentHost } from '../support/netns.ts'
 describe('probePing against hosts that answer', () => {
   test('pings 127.0.0.1 and reports round trips and loss', async () => {
     const result = await probePing('127.0.0.1', { count: 2 })
-    expect(result).toMatchObject({ ok: true, target: '127.0.0.1', failures: [], observed: { host: '127.0.0.1', address: '127.0.0.1', sent: 2, received: 2, packetLossPercent: 0 } })
+    expect(result).toMatchObject({
+      ok: true,
+      target: '127.0.0.1',
+      failures: [],
+      observed: { host: '127.0.0.1', address: '127.0.0.1', sent: 2, received: 2, packetLossPercent: 0 },
+    })
     expect(result.observed.times).toHaveLength(2)
     expect(result.latencyMs).toBe(result.observed.avgMs)
     expect(result.summary).toMatch(/^2\/2 replies from 127\.0\.0\.1, avg [\d.]+ ms$/)
@@ -79,16 +84,22 @@ describe('probePing input', () => {
   const marker = '/tmp/pwned'
   beforeAll(() => rmSync(marker, { force: true }))
 
-  test.each(['127.0.0.1; touch /tmp/pwned', '$(touch /tmp/pwned)', '`touch /tmp/pwned`', '127.0.0.1 && touch /tmp/pwned', '-c 1 127.0.0.1', '127.0.0.1\ntouch /tmp/pwned'])(
-    'rejects %j and spawns nothing',
-    async (host) => {
-      await expect(probePing(host)).rejects.toThrow(TargetError)
-      expect(existsSync(marker)).toBe(false)
-    },
-  )
+  test.each([
+    '127.0.0.1; touch /tmp/pwned',
+    '$(touch /tmp/pwned)',
+    '`touch /tmp/pwned`',
+    '127.0.0.1 && touch /tmp/pwned',
+    '-c 1 127.0.0.1',
+    '127.0.0.1\ntouch /tmp/pwned',
+  ])('rejects %j and spawns nothing', async (host) => {
+    await expect(probePing(host)).rejects.toThrow(TargetError)
+    expect(existsSync(marker)).toBe(false)
+  })
 
   test('rejects undefined with a hint about unset variables', async () => {
-    await expect(probePing(undefined as unknown as string)).rejects.toThrow(/the target is undefined: expected a hostname or an IP address \(is the environment variable/)
+    await expect(probePing(undefined as unknown as string)).rejects.toThrow(
+      /the target is undefined: expected a hostname or an IP address \(is the environment variable/,
+    )
   })
 
   test('rejects a bad count', async () => {
@@ -138,10 +149,23 @@ describe('parseOutput', () => {
       '3 packets transmitted, 2 received, 33.3333% packet loss, time 404ms',
       'rtt min/avg/max/mdev = 0.388/0.400/0.412/0.012 ms',
     ].join('\n')
-    expect(parseOutput(output)).toEqual({ sent: 3, received: 2, packetLossPercent: 33.3, times: [0.412, 0.388], minMs: 0.388, avgMs: 0.4, maxMs: 0.412 })
+    expect(parseOutput(output)).toEqual({
+      sent: 3,
+      received: 2,
+      packetLossPercent: 33.3,
+      times: [0.412, 0.388],
+      minMs: 0.388,
+      avgMs: 0.4,
+      maxMs: 0.412,
+    })
   })
 
   test('reads a run with no reply', () => {
-    expect(parseOutput('4 packets transmitted, 0 received, 100% packet loss, time 3000ms')).toMatchObject({ sent: 4, received: 0, packetLossPercent: 100, times: [] })
+    expect(parseOutput('4 packets transmitted, 0 received, 100% packet loss, time 3000ms')).toMatchObject({
+      sent: 4,
+      received: 0,
+      packetLossPercent: 100,
+      times: [],
+    })
   })
 })

@@ -70,7 +70,9 @@ describe('probePostgres and the DSN', () => {
   test('honours host and port given as DSN parameters, and names them in messages', async () => {
     expect((await probePostgres('postgres://postgres@127.0.0.1:1/test?host=127.0.0.1&port=5432')).ok).toBe(true)
     const port = await freePort()
-    expect((await probePostgres(`postgres://postgres@127.0.0.1:5432/test?port=${port}`)).error?.message).toBe(`connection refused by 127.0.0.1:${port}`)
+    expect((await probePostgres(`postgres://postgres@127.0.0.1:5432/test?port=${port}`)).error?.message).toBe(
+      `connection refused by 127.0.0.1:${port}`,
+    )
   })
 
   test('rejects a host parameter that is not a host', async () => {

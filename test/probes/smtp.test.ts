@@ -49,7 +49,11 @@ describe('probeSmtp against real SMTP servers', () => {
   test('greets a server without TLS or AUTH, and closes', async () => {
     const handles = watchHandles()
     const result = await probeSmtp(`smtp://127.0.0.1:${plain.port}`)
-    expect(result).toMatchObject({ ok: true, summary: `SMTP server at 127.0.0.1:${plain.port} accepted the session (plain text, no AUTH)`, observed: { secure: false, authenticated: false } })
+    expect(result).toMatchObject({
+      ok: true,
+      summary: `SMTP server at 127.0.0.1:${plain.port} accepted the session (plain text, no AUTH)`,
+      observed: { secure: false, authenticated: false },
+    })
     expect(await handles.leaked()).toEqual([])
   })
 
@@ -68,7 +72,10 @@ describe('probeSmtp against real SMTP servers', () => {
 
   test('fails on wrong credentials with the reply code, never showing the password', async () => {
     const result = await probeSmtp(`smtp://${USER}:Wrong-Mail-77@localhost:${starttls.port}`, { tls: { ca: ca.cert } })
-    expect(result.error).toMatchObject({ code: 'EAUTH', message: `SMTP at localhost:${starttls.port}: authentication failed: 535 Invalid username or password` })
+    expect(result.error).toMatchObject({
+      code: 'EAUTH',
+      message: `SMTP at localhost:${starttls.port}: authentication failed: 535 Invalid username or password`,
+    })
     expect(result.error?.hint).toMatch(/rejected the credentials/)
     expect(result.target).toBe(`smtp://${USER}:***@localhost:${starttls.port}`)
     expect(JSON.stringify(result)).not.toContain('Wrong-Mail-77')
@@ -76,7 +83,10 @@ describe('probeSmtp against real SMTP servers', () => {
 
   test('fails when TLS is required and the server offers no STARTTLS', async () => {
     const result = await probeSmtp(`smtp://127.0.0.1:${plain.port}`, { requireTls: true })
-    expect(result.error).toMatchObject({ code: 'ENOTLS', message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${plain.port} does not offer STARTTLS`)) })
+    expect(result.error).toMatchObject({
+      code: 'ENOTLS',
+      message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${plain.port} does not offer STARTTLS`)),
+    })
   })
 
   test('fails on a certificate it cannot trust', async () => {

@@ -9,8 +9,18 @@ import { freePort } from '../support/servers.ts'
 describe('probeTcp', () => {
   test('connects over IPv4, IPv6 and a name, and closes', async () => {
     const handles = watchHandles()
-    expect(await probeTcp('127.0.0.1:6379')).toMatchObject({ ok: true, target: '127.0.0.1:6379', summary: 'connected to 127.0.0.1:6379', observed: { family: 'IPv4' } })
-    expect(await probeTcp('[::1]:6379')).toMatchObject({ ok: true, target: '[::1]:6379', summary: 'connected to [::1]:6379', observed: { address: '::1', family: 'IPv6' } })
+    expect(await probeTcp('127.0.0.1:6379')).toMatchObject({
+      ok: true,
+      target: '127.0.0.1:6379',
+      summary: 'connected to 127.0.0.1:6379',
+      observed: { family: 'IPv4' },
+    })
+    expect(await probeTcp('[::1]:6379')).toMatchObject({
+      ok: true,
+      target: '[::1]:6379',
+      summary: 'connected to [::1]:6379',
+      observed: { address: '::1', family: 'IPv6' },
+    })
     expect((await probeTcp('localhost:6379')).ok).toBe(true)
     expect((await probeTcp('tcp://127.0.0.1:5432')).ok).toBe(true)
     expect(await handles.leaked()).toEqual([])

@@ -16,14 +16,25 @@ export interface Issued {
 const DAY = 86_400_000
 
 function keyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  })
   const forgeKey = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey
   return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e), pem: privateKey }
 }
 
 let serial = 1
 
-function build(options: { cn: string; altNames?: string[]; notBefore: Date; notAfter: Date; isCa?: boolean; issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey } }): Issued & { forgeCert: forge.pki.Certificate; forgeKey: forge.pki.rsa.PrivateKey } {
+function build(options: {
+  cn: string
+  altNames?: string[]
+  notBefore: Date
+  notAfter: Date
+  isCa?: boolean
+  issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }
+}): Issued & { forgeCert: forge.pki.Certificate; forgeKey: forge.pki.rsa.PrivateKey } {
   const keys = keyPair()
   const cert = forge.pki.createCertificate()
   cert.publicKey = keys.publicKey
@@ -36,7 +47,10 @@ function build(options: { cn: string; altNames?: string[]; notBefore: Date; notA
   if (options.isCa) extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true })
   else {
     extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true }, { name: 'extKeyUsage', serverAuth: true })
-    extensions.push({ name: 'subjectAltName', altNames: (options.altNames ?? [options.cn]).map((name) => (/^[\d.]+$/.test(name) ? { type: 7, ip: name } : { type: 2, value: name })) })
+    extensions.push({
+      name: 'subjectAltName',
+      altNames: (options.altNames ?? [options.cn]).map((name) => (/^[\d.]+$/.test(name) ? { type: 7, ip: name } : { type: 2, value: name })),
+    })
   }
   cert.setExtensions(extensions)
   cert.sign(options.issuer?.key ?? keys.privateKey, forge.md.sha256.create())
@@ -44,14 +58,23 @@ function build(options: { cn: string; altNames?: string[]; notBefore: Date; notA
 }
 
 /** A private certificate authority that issues leaf certificates. */
-export function createCa(name = 'prodcheck test CA'): { cert: string; issue(options: { cn: string; altNames?: string[]; validFromDays?: number; validForDays?: number }): Issued } {
+export function createCa(name = 'prodcheck test CA'): {
+  cert: string
+  issue(options: { cn: string; altNames?: string[]; validFromDays?: number; validForDays?: number }): Issued
+} {
   const now = Date.now()
   const ca = build({ cn: name, notBefore: new Date(now - 365 * DAY), notAfter: new Date(now + 3650 * DAY), isCa: true })
   return {
     cert: ca.cert,
     issue({ cn, altNames, validFromDays = -30, validForDays = 365 }) {
       const from = new Date(now + validFromDays * DAY)
-      const leaf = build({ cn, altNames, notBefore: from, notAfter: new Date(from.getTime() + validForDays * DAY), issuer: { cert: ca.forgeCert, key: ca.forgeKey } })
+      const leaf = build({
+        cn,
+        altNames,
+        notBefore: from,
+        notAfter: new Date(from.getTime() + validForDays * DAY),
+        issuer: { cert: ca.forgeCert, key: ca.forgeKey },
+      })
       return { key: leaf.key, cert: leaf.cert }
     },
   }

@@ -23,7 +23,11 @@ function ensureBuilt(): void {
 export async function prodcheck(cwd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
   ensureBuilt()
   const started = performance.now()
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -49,7 +53,11 @@ export interface ServeProcess {
 export async function startServe(cwd: string, args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   ensureBuilt()
   const withPort = args.includes('--port') ? args : [...args, '--port', '0']
-  const child = spawn(process.execPath, [CLI, 'serve', ...withPort], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, 'serve', ...withPort], {
+    cwd,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stderr = ''
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = []
   child.stderr?.on('data', (chunk) => {

@@ -37,7 +37,13 @@ export async function startDns(zone: Record<string, ZoneEntry>): Promise<DnsServ
       else {
         const type = Object.keys(TYPES).find((name) => TYPES[name] === question?.type) as RecordType | undefined
         for (const fields of (type && entry[type]) || []) {
-          response.answers.push({ name: question?.name, type: question?.type, class: Packet.CLASS.IN, ttl: 60, ...fields } as unknown as (typeof response.answers)[number])
+          response.answers.push({
+            name: question?.name,
+            type: question?.type,
+            class: Packet.CLASS.IN,
+            ttl: 60,
+            ...fields,
+          } as unknown as (typeof response.answers)[number])
         }
       }
       send(response)

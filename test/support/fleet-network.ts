@@ -67,7 +67,9 @@ export function createFleetNetwork(names: string[]): FleetNetwork {
   } catch (error) {
     remove()
     const detail = String((error as { stderr?: Buffer }).stderr ?? error).trim()
-    throw new Error(`cannot build the test fleet with ip netns, veth and a bridge (needs root, iproute2, and network namespaces permitted on this machine): ${detail}`)
+    throw new Error(
+      `cannot build the test fleet with ip netns, veth and a bridge (needs root, iproute2, and network namespaces permitted on this machine): ${detail}`,
+    )
   }
   return {
     gateway: `${subnet}.1`,

@@ -47,7 +47,10 @@ export const FLOODS: Record<string, Array<[string, () => Promise<Running>]>> = {
     // 'E' with a length of 2 GB: pg buffers until the message is whole
     ['one endless ErrorResponse', () => afterFirstBytes(Buffer.concat([Buffer.from('E'), int32(0x7ffffff0), Buffer.from('SERROR\0')]))],
     // complete ErrorResponses, one after the other, forever
-    ['ErrorResponses without end', () => afterFirstBytes('', repeat(Buffer.concat([Buffer.from('E'), int32(4 + 26), Buffer.from('SERROR\0CXX000\0Mboom boom\0\0')]), 64 * 1024))],
+    [
+      'ErrorResponses without end',
+      () => afterFirstBytes('', repeat(Buffer.concat([Buffer.from('E'), int32(4 + 26), Buffer.from('SERROR\0CXX000\0Mboom boom\0\0')]), 64 * 1024)),
+    ],
   ],
   mysql: [
     // a greeting announced as 16 MB packets, continued forever (multi-packet)
@@ -67,15 +70,28 @@ export const FLOODS: Record<string, Array<[string, () => Promise<Running>]>> = {
   ],
   nats: [
     ['an INFO line without end', () => atOnce('INFO {"server_id":"')],
-    ['INFO, then lines without end', () => atOnce('INFO {"server_id":"x","version":"2.10.0","max_payload":1048576}\r\n', repeat(Buffer.from('-ERR flood\r\n'), 64 * 1024))],
+    [
+      'INFO, then lines without end',
+      () => atOnce('INFO {"server_id":"x","version":"2.10.0","max_payload":1048576}\r\n', repeat(Buffer.from('-ERR flood\r\n'), 64 * 1024)),
+    ],
   ],
   smtp: [
     ['a greeting without end', () => atOnce('220 ')],
     ['a multiline greeting without end', () => atOnce('', repeat(Buffer.from('220-flood\r\n'), 64 * 1024))],
   ],
   http: [
-    ['headers without end', () => afterFirstBytes('HTTP/1.1 200 OK\r\n', repeat(Buffer.from('X-Flood: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'), 64 * 1024))],
-    ['a chunked body without end', () => afterFirstBytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', Buffer.concat([Buffer.from('10000\r\n'), FILL, Buffer.from('\r\n')]))],
+    [
+      'headers without end',
+      () => afterFirstBytes('HTTP/1.1 200 OK\r\n', repeat(Buffer.from('X-Flood: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'), 64 * 1024)),
+    ],
+    [
+      'a chunked body without end',
+      () =>
+        afterFirstBytes(
+          'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+          Buffer.concat([Buffer.from('10000\r\n'), FILL, Buffer.from('\r\n')]),
+        ),
+    ],
     ['a body longer than its length says', () => afterFirstBytes('HTTP/1.1 200 OK\r\nContent-Length: 10000000000\r\n\r\n')],
   ],
 }

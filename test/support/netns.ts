@@ -16,12 +16,15 @@ export function createSilentHost(): SilentHost {
   const ns = `pcsilent${id}`
   const near = `pcn${id}`
   const far = `pcf${id}`
-  const subnet = `10.${213 + Math.floor(id / 250) % 40}.${id % 250}`
+  const subnet = `10.${213 + (Math.floor(id / 250) % 40)}.${id % 250}`
   const run = (...args: string[]): void => {
     execFileSync('ip', args, { stdio: 'pipe' })
   }
   const remove = (): void => {
-    for (const args of [['link', 'del', near], ['netns', 'del', ns]]) {
+    for (const args of [
+      ['link', 'del', near],
+      ['netns', 'del', ns],
+    ]) {
       try {
         run(...args)
       } catch {
@@ -39,7 +42,9 @@ export function createSilentHost(): SilentHost {
     run('netns', 'exec', ns, 'ip', 'link', 'set', far, 'up')
   } catch (error) {
     remove()
-    throw new Error(`cannot create a silent test host with ip netns/veth (needs root and iproute2): ${String((error as { stderr?: Buffer }).stderr ?? error)}`)
+    throw new Error(
+      `cannot create a silent test host with ip netns/veth (needs root and iproute2): ${String((error as { stderr?: Buffer }).stderr ?? error)}`,
+    )
   }
   return { address: `${subnet}.2`, remove }
 }

@@ -39,7 +39,10 @@ export async function probeInChild(probe: string, target: string, options: objec
     const peak = process.resourceUsage().maxRSS * 1024
     process.stdout.write(JSON.stringify({ ok: result.ok, code: result.error?.code, message: result.error?.message ?? result.failures.join('; '), ms, rssGrowthMb: (peak - before) / 1048576, at: Date.now() }) + '\\n')
   `
-  const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))

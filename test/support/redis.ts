@@ -13,7 +13,9 @@ export interface PrivateRedis {
 
 export async function startRedis(args: string[] = []): Promise<PrivateRedis> {
   const port = await freePort()
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore' })
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
+    stdio: 'ignore',
+  })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   for (let attempt = 0; attempt < 100; attempt++) {
     if (await accepts(port)) {

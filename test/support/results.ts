@@ -26,7 +26,13 @@ export function aRecord(overrides: Partial<CheckRecord> = {}): CheckRecord {
 
 /** A failing record: status 503 where 2xx was expected. */
 export function aFailingRecord(overrides: Partial<CheckRecord> = {}): CheckRecord {
-  return aRecord({ status: 'fail', summary: 'HTTP 503 Service Unavailable', failures: ['status 503, expected 2xx', 'JSON status is "down", expected "ok"'], facts: { httpStatus: 503 }, ...overrides })
+  return aRecord({
+    status: 'fail',
+    summary: 'HTTP 503 Service Unavailable',
+    failures: ['status 503, expected 2xx', 'JSON status is "down", expected "ok"'],
+    facts: { httpStatus: 503 },
+    ...overrides,
+  })
 }
 
 /** A record whose exchange failed: refused, with its fix. */
@@ -36,7 +42,11 @@ export function aRefusedRecord(overrides: Partial<CheckRecord> = {}): CheckRecor
     target: 'postgres://app:***@db:5432/app',
     status: 'fail',
     summary: 'ECONNREFUSED: connection refused by db:5432',
-    error: { code: 'ECONNREFUSED', message: 'connection refused by db:5432', hint: 'nothing is listening there: is the service running, and are host and port right?' },
+    error: {
+      code: 'ECONNREFUSED',
+      message: 'connection refused by db:5432',
+      hint: 'nothing is listening there: is the service running, and are host and port right?',
+    },
     componentType: 'datastore',
     facts: {},
     ...overrides,
@@ -63,7 +73,12 @@ export function aResult(overrides: Partial<CheckResult> & { checks?: CheckRecord
     retries: 0,
     checks,
     componentType: checks[0]?.componentType ?? 'component',
-    cause: status === 'fail' ? failing.flatMap(checkCause) : status === 'warn' ? checks.flatMap((check) => check.warnings.map((w) => `${check.matcher} ${check.target}: ${w}`)) : [],
+    cause:
+      status === 'fail'
+        ? failing.flatMap(checkCause)
+        : status === 'warn'
+          ? checks.flatMap((check) => check.warnings.map((w) => `${check.matcher} ${check.target}: ${w}`))
+          : [],
     ...overrides,
   }
 }

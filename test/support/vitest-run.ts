@@ -19,7 +19,10 @@ export interface JsonReport {
   numPassedTests: number
   numFailedTests: number
   numPendingTests: number
-  testResults: Array<{ name: string; assertionResults: Array<{ title: string; status: string; failureMessages: string[]; meta?: Record<string, unknown> }> }>
+  testResults: Array<{
+    name: string
+    assertionResults: Array<{ title: string; status: string; failureMessages: string[]; meta?: Record<string, unknown> }>
+  }>
 }
 
 export interface VitestRun {
@@ -44,12 +47,16 @@ export interface RunOptions {
  * `vitest run <args>` in `cwd`, with a JSON report, killed after `timeoutMs`. The reporters
  * are given on the command line, unless `configReporters` is set.
  */
-export async function runVitest(cwd: string, args: string[], { env = {}, timeoutMs = 60_000, configReporters = false, node }: RunOptions = {}): Promise<VitestRun> {
+export async function runVitest(
+  cwd: string,
+  args: string[],
+  { env = {}, timeoutMs = 60_000, configReporters = false, node }: RunOptions = {},
+): Promise<VitestRun> {
   const dir = mkdtempSync(join(tmpdir(), 'prodcheck-run-'))
   const reportFile = join(dir, 'report.json')
   const started = performance.now()
   const reporters = configReporters ? [] : ['--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`]
-  const command = node ? ['npx', ['-y', node]] as const : [process.execPath, []] as const
+  const command = node ? (['npx', ['-y', node]] as const) : ([process.execPath, []] as const)
   const child = spawn(command[0], [...command[1], vitestOf(cwd), 'run', ...args, ...reporters], {
     cwd,
     env: { ...process.env, ...env, JSON_REPORT: reportFile, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },

@@ -12,10 +12,11 @@ const ROOT = resolve(import.meta.dirname, '../..')
 const DRIVERS = DRIVER_PACKAGES
 
 /** The runtime imports of a source file: relative files (resolved) and packages. */
-export function runtimeImports(source: string): string[] {
+function runtimeImports(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   const specifiers: string[] = []
-  for (const match of code.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) if (!match[2]) specifiers.push(match[3] as string)
+  for (const match of code.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm))
+    if (!match[2]) specifiers.push(match[3] as string)
   for (const match of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(match[1] as string)
   return specifiers
 }
@@ -48,7 +49,9 @@ function reach(start: string): Map<string, string[]> {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f))
+  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f))
 }
 
 describe('the import graph', () => {
@@ -66,7 +69,13 @@ describe('the import graph', () => {
   })
 
   test.each(filesUnder('src/node'))('the node side never reaches a probe, a driver or the worker side: %s', (file) => {
-    const forbidden = [...reach(file)].filter(([name]) => name.startsWith('src/probes/') || name.startsWith('src/worker/') || name.startsWith('matchers/') || DRIVERS.some((d) => name === `package:${d}`))
+    const forbidden = [...reach(file)].filter(
+      ([name]) =>
+        name.startsWith('src/probes/') ||
+        name.startsWith('src/worker/') ||
+        name.startsWith('matchers/') ||
+        DRIVERS.some((d) => name === `package:${d}`),
+    )
     expect(forbidden.map(([, chain]) => chain.join(' → '))).toEqual([])
   })
 
@@ -76,7 +85,9 @@ describe('the import graph', () => {
   })
 
   test.each(filesUnder('src/core'))('the core reaches no probe, driver, worker or node code: %s', (file) => {
-    const forbidden = [...reach(file)].filter(([name]) => /^src\/(probes|worker|node)\//.test(name) || name.startsWith('matchers/') || DRIVERS.some((d) => name === `package:${d}`))
+    const forbidden = [...reach(file)].filter(
+      ([name]) => /^src\/(probes|worker|node)\//.test(name) || name.startsWith('matchers/') || DRIVERS.some((d) => name === `package:${d}`),
+    )
     expect(forbidden.map(([, chain]) => chain.join(' → '))).toEqual([])
   })
 

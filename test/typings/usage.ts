@@ -4,8 +4,18 @@ import { expect, expectTypeOf } from 'vitest'
 
 export async function checks(): Promise<void> {
   await expect('https://api.example.com/health').toRespondHttp({ status: 200, maxLatencyMs: 300 })
-  await expect('https://api.example.com/health').toRespondHttp({ status: ['2xx', 301], json: { status: 'ok', version: /^2\./ }, headersMatch: { 'content-type': /json/ } })
-  await expect('https://api.example.com/health').toRespondHttp({ method: 'POST', headers: { 'x-a': 'b' }, body: { ping: true }, tls: { rejectUnauthorized: false }, followRedirects: 3 })
+  await expect('https://api.example.com/health').toRespondHttp({
+    status: ['2xx', 301],
+    json: { status: 'ok', version: /^2\./ },
+    headersMatch: { 'content-type': /json/ },
+  })
+  await expect('https://api.example.com/health').toRespondHttp({
+    method: 'POST',
+    headers: { 'x-a': 'b' },
+    body: { ping: true },
+    tls: { rejectUnauthorized: false },
+    followRedirects: 3,
+  })
   await expect('10.0.0.5').toBePingable({ count: 3, timeoutMs: 2000 })
   await expect(process.env.DATABASE_URL).toConnectToDatabase({ query: 'select 1' })
   await expect('redis://cache:6379').not.toConnectToDatabase()

@@ -18,7 +18,9 @@ describe('readEnvironmentOptions', () => {
   })
 
   test('rejects a bad deadline with the option path', () => {
-    expect(() => readEnvironmentOptions({ prodcheck: { timeoutMs: '5s' } })).toThrow('environmentOptions.prodcheck.timeoutMs must be a positive number of milliseconds, got 5s')
+    expect(() => readEnvironmentOptions({ prodcheck: { timeoutMs: '5s' } })).toThrow(
+      'environmentOptions.prodcheck.timeoutMs must be a positive number of milliseconds, got 5s',
+    )
   })
 })
 

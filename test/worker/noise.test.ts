@@ -11,7 +11,9 @@ const stack = (...frames: string[]): Error => Object.assign(new Error('x'), { st
 
 describe('isDriverNoise', () => {
   test('recognises errors thrown from driver frames only', () => {
-    expect(isDriverNoise(stack('DataHandler.shiftCommand (/app/node_modules/ioredis/built/DataHandler.js:183:45)', 'Socket.emit (node:events:524:28)'))).toBe(true)
+    expect(
+      isDriverNoise(stack('DataHandler.shiftCommand (/app/node_modules/ioredis/built/DataHandler.js:183:45)', 'Socket.emit (node:events:524:28)')),
+    ).toBe(true)
     expect(isDriverNoise(stack('Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:1:1)'))).toBe(true)
   })
 
@@ -57,10 +59,20 @@ describe('absorbDriverNoise in a process with no other handler', () => {
   // the built module (npm test builds first), in a plain Node process: no runner listening
   const noise = pathToFileURL(resolve(CLI, '../../../worker/noise.js')).href
   const run = (thrown: string) =>
-    spawnSync(process.execPath, ['--input-type=module', '-e', `import { absorbDriverNoise } from '${noise}'\nabsorbDriverNoise()\nsetTimeout(() => { throw ${thrown} })\nsetTimeout(() => console.log('still running'), 50)`], { encoding: 'utf8' })
+    spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { absorbDriverNoise } from '${noise}'\nabsorbDriverNoise()\nsetTimeout(() => { throw ${thrown} })\nsetTimeout(() => console.log('still running'), 50)`,
+      ],
+      { encoding: 'utf8' },
+    )
 
   test('drops driver noise and keeps running', () => {
-    const result = run(`Object.assign(new Error('parser'), { stack: 'Error: parser\\n    at DataHandler.x (/app/node_modules/ioredis/built/DataHandler.js:1:1)' })`)
+    const result = run(
+      `Object.assign(new Error('parser'), { stack: 'Error: parser\\n    at DataHandler.x (/app/node_modules/ioredis/built/DataHandler.js:1:1)' })`,
+    )
     expect(result.stdout).toBe('still running\n')
     expect(result.status).toBe(0)
   })

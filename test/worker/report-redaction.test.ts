@@ -13,13 +13,43 @@ describe('redactWorkerReports', () => {
     registerSecret('Rpc-Secret-9001')
     const sent: Array<[string, unknown[]]> = []
     // like Vitest's own: every property is a function that sends
-    const rpc = new Proxy({}, { get: (_, method) => (...args: unknown[]) => sent.push([String(method), args]) })
+    const rpc = new Proxy(
+      {},
+      {
+        get:
+          (_, method) =>
+          (...args: unknown[]) =>
+            sent.push([String(method), args]),
+      },
+    )
     const scope = { __vitest_worker__: { rpc } }
     expect(redactWorkerReports(scope)).toBe(true)
     expect(redactWorkerReports(scope)).toBe(true)
     const channel = scope.__vitest_worker__.rpc as unknown as Record<string, (...args: unknown[]) => void>
-    channel.onCollected?.([{ name: 'file', tasks: [{ name: 'db postgres://app:pw-1@h/db', fullName: 'x Rpc-Secret-9001', result: { errors: [{ message: 'Rpc-Secret-9001', stack: 'at Rpc-Secret-9001', diff: '- Rpc-Secret-9001', cause: { message: 'Rpc-Secret-9001' } }] } }] }])
-    channel.onTaskUpdate?.([['id', { errors: [{ message: 'expected Rpc-Secret-9001 to be x', expected: 'x', actual: 'Rpc-Secret-9001' }] }, { prodcheck: [{ summary: 'Rpc-Secret-9001' }] }]], [])
+    channel.onCollected?.([
+      {
+        name: 'file',
+        tasks: [
+          {
+            name: 'db postgres://app:pw-1@h/db',
+            fullName: 'x Rpc-Secret-9001',
+            result: {
+              errors: [{ message: 'Rpc-Secret-9001', stack: 'at Rpc-Secret-9001', diff: '- Rpc-Secret-9001', cause: { message: 'Rpc-Secret-9001' } }],
+            },
+          },
+        ],
+      },
+    ])
+    channel.onTaskUpdate?.(
+      [
+        [
+          'id',
+          { errors: [{ message: 'expected Rpc-Secret-9001 to be x', expected: 'x', actual: 'Rpc-Secret-9001' }] },
+          { prodcheck: [{ summary: 'Rpc-Secret-9001' }] },
+        ],
+      ],
+      [],
+    )
     channel.onUserConsoleLog?.({ content: 'token Rpc-Secret-9001\n' })
     channel.onUnhandledError?.({ message: 'Rpc-Secret-9001', stack: 'Rpc-Secret-9001' }, 'Error')
     channel.onTaskArtifactRecord?.('id', { type: 'internal:annotation', annotation: { message: 'Rpc-Secret-9001' } })
@@ -27,7 +57,14 @@ describe('redactWorkerReports', () => {
     const text = JSON.stringify(sent)
     expect(text.match(/Rpc-Secret-9001/g)).toHaveLength(1) // only what is not a report: a module fetch
     expect(text).toContain('db postgres://app:***@h/db')
-    expect(sent.map(([method]) => method)).toEqual(['onCollected', 'onTaskUpdate', 'onUserConsoleLog', 'onUnhandledError', 'onTaskArtifactRecord', 'fetch'])
+    expect(sent.map(([method]) => method)).toEqual([
+      'onCollected',
+      'onTaskUpdate',
+      'onUserConsoleLog',
+      'onUnhandledError',
+      'onTaskArtifactRecord',
+      'fetch',
+    ])
   })
 
   test('redactTask walks the whole tree', () => {

@@ -67,15 +67,19 @@ export function nagios(results: readonly CheckResult[], errors: readonly string[
   let text: string
   if (failures.length > 0 || errors.length > 0) {
     state = 'CRITICAL'
-    text = failures.length > 0
-      ? `${failures.length} of ${ran.length} checks failed: ${failures.map((r) => `${r.name} (${r.cause[0] ?? 'failed'})`).join('; ')}`
-      : `the run failed: ${safeMessage(errors[0] ?? '')}`
+    text =
+      failures.length > 0
+        ? `${failures.length} of ${ran.length} checks failed: ${failures.map((r) => `${r.name} (${r.cause[0] ?? 'failed'})`).join('; ')}`
+        : `the run failed: ${safeMessage(errors[0] ?? '')}`
   } else if (ran.length === 0) {
     state = 'UNKNOWN'
     text = `no check ran${leftOut ? ` (${leftOut} not selected)` : ''}: nothing says the service is healthy`
   } else if (degraded > 0) {
     state = 'WARNING'
-    text = `${degraded} of ${ran.length} checks degraded: ${ran.filter((r) => r.status === 'warn').map((r) => `${r.name} (${r.cause[0] ?? 'degraded'})`).join('; ')}`
+    text = `${degraded} of ${ran.length} checks degraded: ${ran
+      .filter((r) => r.status === 'warn')
+      .map((r) => `${r.name} (${r.cause[0] ?? 'degraded'})`)
+      .join('; ')}`
   } else {
     state = 'OK'
     text = `${passed} checks passed`
@@ -105,16 +109,29 @@ function junit(results: readonly CheckResult[], errors: readonly string[]): stri
     const skipped = tests.filter((t) => t.status === 'skip').length
     const time = tests.reduce((sum, t) => sum + t.latencyMs, 0) / 1000
     const cases = tests.map((t) => {
-      const properties = [`<property name="tier" value="${xml(t.tier)}"/>`, ...t.checks.map((c) => `<property name="prodcheck" value="${xml(`${c.matcher} ${c.target}: ${c.status} ${c.summary}${c.latencyMs === undefined ? '' : ` (${c.latencyMs} ms)`}`)}"/>`)]
-      const body = t.status === 'fail'
-        ? `<failure message="${xml(t.cause[0] ?? 'failed')}">${xml(t.cause.join('\n'))}</failure>`
-        : t.status === 'skip' ? `<skipped message="${t.skipReason ?? 'skipped'}"/>` : t.status === 'warn' ? `<system-out>${xml(t.cause.join('\n'))}</system-out>` : ''
+      const properties = [
+        `<property name="tier" value="${xml(t.tier)}"/>`,
+        ...t.checks.map(
+          (c) =>
+            `<property name="prodcheck" value="${xml(`${c.matcher} ${c.target}: ${c.status} ${c.summary}${c.latencyMs === undefined ? '' : ` (${c.latencyMs} ms)`}`)}"/>`,
+        ),
+      ]
+      const body =
+        t.status === 'fail'
+          ? `<failure message="${xml(t.cause[0] ?? 'failed')}">${xml(t.cause.join('\n'))}</failure>`
+          : t.status === 'skip'
+            ? `<skipped message="${t.skipReason ?? 'skipped'}"/>`
+            : t.status === 'warn'
+              ? `<system-out>${xml(t.cause.join('\n'))}</system-out>`
+              : ''
       return `    <testcase classname="${xml(file)}" name="${xml(t.name)}" time="${(t.latencyMs / 1000).toFixed(3)}">\n      <properties>${properties.join('')}</properties>${body ? `\n      ${body}` : ''}\n    </testcase>`
     })
     return `  <testsuite name="${xml(file)}" tests="${tests.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`
   })
   if (errors.length > 0) {
-    suites.push(`  <testsuite name="prodcheck" tests="1" failures="0" errors="1" skipped="0" time="0">\n    <testcase classname="prodcheck" name="run" time="0">\n      <error message="${xml(firstLine(errors[0]))}">${xml(errors.map((e) => safeMessage(e)).join('\n'))}</error>\n    </testcase>\n  </testsuite>`)
+    suites.push(
+      `  <testsuite name="prodcheck" tests="1" failures="0" errors="1" skipped="0" time="0">\n    <testcase classname="prodcheck" name="run" time="0">\n      <error message="${xml(firstLine(errors[0]))}">${xml(errors.map((e) => safeMessage(e)).join('\n'))}</error>\n    </testcase>\n  </testsuite>`,
+    )
   }
   const total = results.length + (errors.length > 0 ? 1 : 0)
   const failed = results.filter((r) => r.status === 'fail').length
@@ -127,10 +144,26 @@ function tap(results: readonly CheckResult[], errors: readonly string[]): string
     const n = i + 1
     // names come on one line; a `#` would start a directive
     const name = nameWithFile(r).replace(/\\/g, '\\\\').replace(/#/g, '\\#')
-    if (r.status === 'skip') lines.push(r.skipReason === 'todo' ? `not ok ${n} - ${name} # TODO` : `ok ${n} - ${name} # SKIP ${r.skipReason === 'filtered' ? 'not selected' : 'skipped in its file'}`)
+    if (r.status === 'skip')
+      lines.push(
+        r.skipReason === 'todo'
+          ? `not ok ${n} - ${name} # TODO`
+          : `ok ${n} - ${name} # SKIP ${r.skipReason === 'filtered' ? 'not selected' : 'skipped in its file'}`,
+      )
     else if (r.status === 'fail') {
-      lines.push(`not ok ${n} - ${name}`, '  ---', `  message: ${yamlText(r.cause[0] ?? 'failed')}`, '  severity: fail', '  cause: |', ...r.cause.map((c) => `    ${c}`), `  tier: ${r.tier}`, `  latency_ms: ${r.latencyMs}`, '  ...')
-    } else lines.push(`ok ${n} - ${name} # time=${r.latencyMs}ms${r.status === 'warn' ? ` (degraded: ${r.cause.join('; ').replace(/#/g, '\\#')})` : ''}`)
+      lines.push(
+        `not ok ${n} - ${name}`,
+        '  ---',
+        `  message: ${yamlText(r.cause[0] ?? 'failed')}`,
+        '  severity: fail',
+        '  cause: |',
+        ...r.cause.map((c) => `    ${c}`),
+        `  tier: ${r.tier}`,
+        `  latency_ms: ${r.latencyMs}`,
+        '  ...',
+      )
+    } else
+      lines.push(`ok ${n} - ${name} # time=${r.latencyMs}ms${r.status === 'warn' ? ` (degraded: ${r.cause.join('; ').replace(/#/g, '\\#')})` : ''}`)
   })
   errors.forEach((e, i) => {
     lines.push(`not ok ${results.length + i + 1} - the run`, '  ---', `  message: ${yamlText(oneLine(e))}`, '  ...')
@@ -154,7 +187,9 @@ function firstLine(text: string | undefined): string {
 
 /** The Nagios status text on one line: no line break, no `|` (it starts the perfdata). */
 function oneLine(text: string): string {
-  return safeMessage(text).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '/')
+  return safeMessage(text)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '/')
 }
 
 /** A perfdata label: no quote, `=`, `|` or line break (plugin guidelines). */

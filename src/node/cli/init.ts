@@ -60,7 +60,8 @@ export async function initCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${INIT_HELP}\n`)
     return 0
   }
-  if (positionals.length > 0) throw new UsageError(`prodcheck init takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(' ')} (use --dir)`)
+  if (positionals.length > 0)
+    throw new UsageError(`prodcheck init takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(' ')} (use --dir)`)
   const dir = String(values.dir ?? process.cwd())
   if (!existsSync(dir)) throw new UsageError(`--dir ${JSON.stringify(dir)} does not exist`)
 
@@ -107,7 +108,8 @@ export function addProdProject(source: string): string | undefined {
   if (/\brequire\(/.test(source) || !/defineConfig\(\s*\{/.test(source)) return undefined
   let out: string
   if (/\bprojects\s*:\s*\[/.test(source)) out = source.replace(/\bprojects\s*:\s*\[/, (m) => `${m}defineProdProject(), `)
-  else if (/\btest\s*:\s*\{/.test(source)) out = source.replace(/\btest\s*:\s*\{/, (m) => `${m}\n    projects: [${UNIT_PROJECT}, defineProdProject()],`)
+  else if (/\btest\s*:\s*\{/.test(source))
+    out = source.replace(/\btest\s*:\s*\{/, (m) => `${m}\n    projects: [${UNIT_PROJECT}, defineProdProject()],`)
   else out = source.replace(/defineConfig\(\s*\{/, (m) => `${m}\n  test: { projects: [${UNIT_PROJECT}, defineProdProject()] },`)
   const imports = [...out.matchAll(/^import .*$/gm)]
   const last = imports.at(-1)

@@ -65,13 +65,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const host = String(values.host ?? '127.0.0.1')
   const port = values.port === undefined ? 1515 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number (0-65535), got ${JSON.stringify(values.port)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port takes a port number (0-65535), got ${JSON.stringify(values.port)}`)
   const intervalMs = parseDuration(String(values.interval ?? '30s'), '--interval')
   const token = (values.token as string | undefined) ?? process.env.PRODCHECK_TOKEN
   if (token !== undefined && token.length < 16) throw new UsageError('the token must be at least 16 characters long (e.g. openssl rand -hex 24)')
   if (token) registerSecret(token)
   if (!isLoopback(host) && !token) {
-    throw new UsageError(`refusing to bind ${host} without a token: the results would be open to the network. Give --token or PRODCHECK_TOKEN (or bind 127.0.0.1)`)
+    throw new UsageError(
+      `refusing to bind ${host} without a token: the results would be open to the network. Give --token or PRODCHECK_TOKEN (or bind 127.0.0.1)`,
+    )
   }
   const labels = parseLabels((values.label as string[] | undefined) ?? [])
 
@@ -89,7 +92,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     async (snapshot) => {
       metrics.update(snapshot)
       await refresh(snapshot)
-      log(`run ${snapshot.runs}: ${summaryLine(snapshot.checks)}${snapshot.errors.length ? `, ${plural(snapshot.errors.length, 'error')} outside checks` : ''} (${Math.round(snapshot.durationMs ?? 0)} ms)`)
+      log(
+        `run ${snapshot.runs}: ${summaryLine(snapshot.checks)}${snapshot.errors.length ? `, ${plural(snapshot.errors.length, 'error')} outside checks` : ''} (${Math.round(snapshot.durationMs ?? 0)} ms)`,
+      )
     },
     (error) => log(`run failed: ${redact(String((error as Error)?.message ?? error)).split('\n')[0]}`),
   )
@@ -102,7 +107,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   } catch (error) {
     await session.close()
     const code = (error as { code?: string }).code
-    throw new UsageError(code === 'EADDRINUSE' ? `port ${port} on ${host} is in use` : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this host` : `cannot listen on ${host}:${port}: ${(error as Error).message}`)
+    throw new UsageError(
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is in use`
+        : code === 'EADDRNOTAVAIL'
+          ? `${host} is not an address of this host`
+          : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+    )
   }
   const address = server.address()
   const bound = typeof address === 'object' && address ? address.port : port
@@ -141,8 +152,10 @@ function parseLabels(pairs: string[]): Record<string, string> {
   for (const pair of pairs) {
     const at = pair.indexOf('=')
     const name = pair.slice(0, at)
-    if (at < 1 || !LABEL_NAME.test(name) || name.startsWith('__')) throw new UsageError(`--label takes key=value with a Prometheus label name as key, got ${JSON.stringify(pair)}`)
-    if (['check', 'tier', 'file', 'instance', 'job'].includes(name)) throw new UsageError(`--label ${name} is reserved: prodcheck or Prometheus sets it`)
+    if (at < 1 || !LABEL_NAME.test(name) || name.startsWith('__'))
+      throw new UsageError(`--label takes key=value with a Prometheus label name as key, got ${JSON.stringify(pair)}`)
+    if (['check', 'tier', 'file', 'instance', 'job'].includes(name))
+      throw new UsageError(`--label ${name} is reserved: prodcheck or Prometheus sets it`)
     labels[name] = pair.slice(at + 1)
   }
   return labels

@@ -30,7 +30,11 @@ export function formatTable(results: readonly CheckResult[]): string {
   ])
   const header = ['tier', 'check', 'target', 'status', 'latency']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 4 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === 4 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
   const failures = shown.filter((r) => r.status === 'fail').map((r) => `\n✗ ${r.name} (${r.file})\n${explain(r)}`)
   return [line(header), ...rows.map(line), ...failures, '', summaryLine(results), ''].join('\n')
 }
@@ -44,7 +48,11 @@ function statusText(result: CheckResult): string {
 /** What failed in a test: each failing check as expected / observed / failed / fix, else the test's error. */
 function explain(result: CheckResult): string {
   const failing = result.checks.filter((check) => check.status === 'fail')
-  if (failing.length === 0) return (result.message ?? result.cause.join('\n')).split('\n').map((text) => `    ${text}`).join('\n')
+  if (failing.length === 0)
+    return (result.message ?? result.cause.join('\n'))
+      .split('\n')
+      .map((text) => `    ${text}`)
+      .join('\n')
   return failing.map(describeCheck).join('\n')
 }
 
@@ -56,7 +64,10 @@ function describeCheck(check: CheckRecord): string {
     ...check.failures.map((failure): [string, string] => ['failed', failure]),
     ...(check.error?.hint ? [['fix', check.error.hint] as [string, string]] : []),
   ]
-  return [`    ${check.negated ? 'not.' : ''}${check.matcher} ${check.target}`, ...lines.map(([label, text]) => `      ${label.padEnd(LABEL_WIDTH)} ${text}`)].join('\n')
+  return [
+    `    ${check.negated ? 'not.' : ''}${check.matcher} ${check.target}`,
+    ...lines.map(([label, text]) => `      ${label.padEnd(LABEL_WIDTH)} ${text}`),
+  ].join('\n')
 }
 
 /**
@@ -67,7 +78,13 @@ function describeCheck(check: CheckRecord): string {
  */
 export function summaryLine(results: readonly CheckResult[]): string {
   const { passed, degraded, failed, skipped, leftOut, slowest } = summarize(results)
-  const parts = [`${passed} passed`, ...(degraded ? [`${degraded} degraded`] : []), `${failed} failed`, ...(skipped ? [`${skipped} skipped`] : []), ...(leftOut ? [`${leftOut} not selected`] : [])]
+  const parts = [
+    `${passed} passed`,
+    ...(degraded ? [`${degraded} degraded`] : []),
+    `${failed} failed`,
+    ...(skipped ? [`${skipped} skipped`] : []),
+    ...(leftOut ? [`${leftOut} not selected`] : []),
+  ]
   return `${parts.join(', ')}${slowest ? `, slowest: ${slowest.name} ${formatMs(slowest.latencyMs)}` : ''}`
 }
 

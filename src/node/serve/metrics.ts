@@ -31,8 +31,18 @@ export interface Metrics {
 export function createMetrics(labels: Record<string, string> = {}, intervalMs?: number): Metrics {
   const registry = new Registry()
   registry.setDefaultLabels(labels)
-  const up = new Gauge({ name: 'prodcheck_check_up', help: 'Whether the check passed in the last run (1) or failed (0).', labelNames: LABELS, registers: [registry] })
-  const degraded = new Gauge({ name: 'prodcheck_check_degraded', help: 'Whether the check passed only after a retry in the last run.', labelNames: LABELS, registers: [registry] })
+  const up = new Gauge({
+    name: 'prodcheck_check_up',
+    help: 'Whether the check passed in the last run (1) or failed (0).',
+    labelNames: LABELS,
+    registers: [registry],
+  })
+  const degraded = new Gauge({
+    name: 'prodcheck_check_degraded',
+    help: 'Whether the check passed only after a retry in the last run.',
+    labelNames: LABELS,
+    registers: [registry],
+  })
   const duration = new Histogram({
     name: 'prodcheck_check_duration_seconds',
     help: 'Latency of the checks, by run.',
@@ -41,11 +51,28 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
     registers: [registry],
   })
   const runDuration = new Gauge({ name: 'prodcheck_run_duration_seconds', help: 'Duration of the last run of the suite.', registers: [registry] })
-  const lastRun = new Gauge({ name: 'prodcheck_last_run_timestamp_seconds', help: 'When the last run of the suite finished (Unix time).', registers: [registry] })
-  const budget = new Gauge({ name: 'prodcheck_check_latency_budget_seconds', help: 'Latency budget of the check (its maxLatencyMs), when it has one.', labelNames: LABELS, registers: [registry] })
-  const runErrors = new Gauge({ name: 'prodcheck_run_errors', help: 'Errors of the last run outside any check (a file that did not load, an unhandled rejection): the run failed.', registers: [registry] })
+  const lastRun = new Gauge({
+    name: 'prodcheck_last_run_timestamp_seconds',
+    help: 'When the last run of the suite finished (Unix time).',
+    registers: [registry],
+  })
+  const budget = new Gauge({
+    name: 'prodcheck_check_latency_budget_seconds',
+    help: 'Latency budget of the check (its maxLatencyMs), when it has one.',
+    labelNames: LABELS,
+    registers: [registry],
+  })
+  const runErrors = new Gauge({
+    name: 'prodcheck_run_errors',
+    help: 'Errors of the last run outside any check (a file that did not load, an unhandled rejection): the run failed.',
+    registers: [registry],
+  })
   const runs = new Counter({ name: 'prodcheck_runs_total', help: 'Runs of the suite completed since start.', registers: [registry] })
-  const interval = new Gauge({ name: 'prodcheck_interval_seconds', help: 'Pause between two runs of the suite: results older than a few of these are stale.', registers: [registry] })
+  const interval = new Gauge({
+    name: 'prodcheck_interval_seconds',
+    help: 'Pause between two runs of the suite: results older than a few of these are stale.',
+    registers: [registry],
+  })
   if (intervalMs !== undefined) interval.set(intervalMs / 1000)
   return {
     registry,

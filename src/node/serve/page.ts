@@ -20,7 +20,12 @@ export function renderPage(snapshot: Snapshot, intervalMs: number, title = 'prod
   const failed = snapshot.checks.filter((c) => c.status === 'fail').length
   const degraded = snapshot.checks.filter((c) => c.status === 'warn').length
   const overall = snapshot.runs === 0 ? 'warn' : failed > 0 || snapshot.errors.length > 0 ? 'fail' : degraded > 0 ? 'warn' : 'pass'
-  const headline = snapshot.runs === 0 ? 'waiting for the first run' : failed > 0 ? `${failed} of ${snapshot.checks.length} checks failing` : `${snapshot.checks.length} checks passing${degraded ? `, ${degraded} degraded` : ''}`
+  const headline =
+    snapshot.runs === 0
+      ? 'waiting for the first run'
+      : failed > 0
+        ? `${failed} of ${snapshot.checks.length} checks failing`
+        : `${snapshot.checks.length} checks passing${degraded ? `, ${degraded} degraded` : ''}`
   // the order of the run, as every other output
   const rows = snapshot.checks.map(row).join('\n')
   const refresh = Math.max(5, Math.round(intervalMs / 1000))

@@ -57,7 +57,12 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
-    if (!ROUTES.has(path)) return send(response, { status: 404, type: 'text/plain; charset=utf-8', body: 'not found: the routes are /, /health, /diagnostics, /metrics\n' }, request.method)
+    if (!ROUTES.has(path))
+      return send(
+        response,
+        { status: 404, type: 'text/plain; charset=utf-8', body: 'not found: the routes are /, /health, /diagnostics, /metrics\n' },
+        request.method,
+      )
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD')
       return send(response, { status: 405, type: 'text/plain; charset=utf-8', body: `method ${request.method} not allowed: use GET\n` }, 'GET')
@@ -65,7 +70,11 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
     const allowed = !expected || authorized(request.headers.authorization, expected)
     if (!allowed && !PUBLIC.has(path)) {
       response.setHeader('www-authenticate', 'Bearer realm="prodcheck"')
-      return send(response, { status: 401, type: 'text/plain; charset=utf-8', body: 'unauthorized: send Authorization: Bearer <token>\n' }, request.method)
+      return send(
+        response,
+        { status: 401, type: 'text/plain; charset=utf-8', body: 'unauthorized: send Authorization: Bearer <token>\n' },
+        request.method,
+      )
     }
     send(response, allowed ? prepared[path as Route] : prepared.anonymousHealth, request.method)
   })
@@ -88,15 +97,29 @@ function prepare(snapshot: Snapshot, metricsText: string, intervalMs: number): R
   return {
     '/health': { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(health)}\n` },
     // the status and the counts, nothing that names what is checked
-    anonymousHealth: { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify({ status: health.status, description: 'prodcheck smoke checks', notes: health.notes.slice(0, 1) })}\n` },
+    anonymousHealth: {
+      status,
+      type: HEALTH_MEDIA_TYPE,
+      body: `${JSON.stringify({ status: health.status, description: 'prodcheck smoke checks', notes: health.notes.slice(0, 1) })}\n`,
+    },
     '/diagnostics': { status: 200, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(diagnostics(snapshot), null, 2)}\n` },
     '/metrics': { status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: metricsText },
     '/': { status: 200, type: 'text/html; charset=utf-8', body: renderPage(snapshot, intervalMs) },
   }
 }
 
-function healthOf(snapshot: Snapshot, checks: readonly CheckResult[]): ReturnType<typeof toHealthDocument> & { startedAt?: string; finishedAt?: string } {
-  if (snapshot.runs === 0) return { status: 'warn', description: 'prodcheck', notes: ['no run has completed yet'], output: 'the first run of the checks is in progress', checks: {} }
+function healthOf(
+  snapshot: Snapshot,
+  checks: readonly CheckResult[],
+): ReturnType<typeof toHealthDocument> & { startedAt?: string; finishedAt?: string } {
+  if (snapshot.runs === 0)
+    return {
+      status: 'warn',
+      description: 'prodcheck',
+      notes: ['no run has completed yet'],
+      output: 'the first run of the checks is in progress',
+      checks: {},
+    }
   const document = toHealthDocument(checks, 'prodcheck smoke checks')
   return {
     ...document,

@@ -50,7 +50,10 @@ export default class ProdcheckEnvironment extends TestEnvironment {
    * Redacts what Jest reports from this test file, before its reporters see it: the names of
    * tests and describe blocks as they are added, the errors of tests and hooks as they end.
    */
-  handleTestEvent(event: { name: string; test?: JestTest; hook?: unknown; error?: unknown }, state: { currentDescribeBlock?: { children?: Array<{ name?: string }> } }): void {
+  handleTestEvent(
+    event: { name: string; test?: JestTest; hook?: unknown; error?: unknown },
+    state: { currentDescribeBlock?: { children?: Array<{ name?: string }> } },
+  ): void {
     if (event.name === 'add_test' || event.name === 'add_describe_block') {
       const added = state.currentDescribeBlock?.children?.at(-1)
       if (added && typeof added.name === 'string') added.name = redact(added.name)
@@ -80,7 +83,9 @@ function redactError(error: unknown): void {
   if (typeof fields.stack === 'string') fields.stack = redact(fields.stack)
   // Jest's JSON report carries the matcher's result: its message, and the values compared
   const result = fields.matcherResult
-  if (result) for (const key of ['message', 'actual', 'expected']) if (result[key] !== undefined) result[key] = redactDeep(typeof result[key] === 'function' ? undefined : result[key])
+  if (result)
+    for (const key of ['message', 'actual', 'expected'])
+      if (result[key] !== undefined) result[key] = redactDeep(typeof result[key] === 'function' ? undefined : result[key])
 }
 
 export { ProdcheckEnvironment as TestEnvironment }

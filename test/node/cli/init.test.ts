@@ -50,11 +50,16 @@ describe('prodcheck init', () => {
   })
 
   test('adds the prod project to an existing config, once', async () => {
-    const dir = project({ 'vitest.config.ts': "import { defineConfig } from 'vitest/config'\n\nexport default defineConfig({\n  test: {\n    include: ['test/**/*.test.ts'],\n  },\n})\n" })
+    const dir = project({
+      'vitest.config.ts':
+        "import { defineConfig } from 'vitest/config'\n\nexport default defineConfig({\n  test: {\n    include: ['test/**/*.test.ts'],\n  },\n})\n",
+    })
     expect((await prodcheck(dir, ['init'])).code).toBe(0)
     const config = readFileSync(join(dir, 'vitest.config.ts'), 'utf8')
     expect(config).toContain("import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\n")
-    expect(config).toContain("projects: [{ extends: true, test: { name: 'unit', exclude: ['**/node_modules/**', 'prod-tests/**'] } }, defineProdProject()],")
+    expect(config).toContain(
+      "projects: [{ extends: true, test: { name: 'unit', exclude: ['**/node_modules/**', 'prod-tests/**'] } }, defineProdProject()],",
+    )
     const again = await prodcheck(dir, ['init'])
     expect(again.stderr).toContain('kept vitest.config.ts: it already has the prod project')
     expect(readFileSync(join(dir, 'vitest.config.ts'), 'utf8')).toBe(config)
@@ -64,20 +69,26 @@ describe('prodcheck init', () => {
     const dir = project({ 'vitest.config.cjs': "module.exports = require('./shared.cjs')\n" })
     const init = await prodcheck(dir, ['init'])
     expect(init.code).toBe(2)
-    expect(init.stderr).toMatch(/cannot add the prod project to vitest\.config\.cjs automatically: add `import \{ defineProdProject \} from 'prodcheck\/config'`/)
+    expect(init.stderr).toMatch(
+      /cannot add the prod project to vitest\.config\.cjs automatically: add `import \{ defineProdProject \} from 'prodcheck\/config'`/,
+    )
     expect(existsSync(join(dir, 'prod-tests/example.test.ts'))).toBe(true)
   })
 })
 
 describe('addProdProject', () => {
   test('inserts into an existing projects list', () => {
-    expect(addProdProject("import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { projects: ['packages/*'] } })\n")).toBe(
+    expect(
+      addProdProject("import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { projects: ['packages/*'] } })\n"),
+    ).toBe(
       "import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject(), 'packages/*'] } })\n",
     )
   })
 
   test('adds a test section to a config without one', () => {
-    expect(addProdProject("import { defineConfig } from 'vite'\nexport default defineConfig({ plugins: [] })\n")).toContain("defineConfig({\n  test: { projects: [{ extends: true")
+    expect(addProdProject("import { defineConfig } from 'vite'\nexport default defineConfig({ plugins: [] })\n")).toContain(
+      'defineConfig({\n  test: { projects: [{ extends: true',
+    )
   })
 
   test('gives up on shapes it does not know', () => {

@@ -57,7 +57,9 @@ describe('prodcheck run: usage', () => {
     for (const cwd of [NO_PROD, mkdtempSync(join(tmpdir(), 'prodcheck-empty-'))]) {
       const run = await prodcheck(cwd, ['run'])
       expect(run.code).toBe(2)
-      expect(run.stderr).toMatch(/^prodcheck: no project named "prod" in the Vitest config: add defineProdProject\(\) to its projects \(prodcheck init does it\)\n$/)
+      expect(run.stderr).toMatch(
+        /^prodcheck: no project named "prod" in the Vitest config: add defineProdProject\(\) to its projects \(prodcheck init does it\)\n$/,
+      )
     }
   })
 })
@@ -76,15 +78,24 @@ describe('prodcheck run: formats', () => {
   test('json: health+json that parses, pass then fail with exit 1', async () => {
     const pass = await prodcheck(BASIC, ['run', '--format', 'json', ...ONE_FILE], env)
     expect(pass.code).toBe(0)
-    expect(JSON.parse(pass.stdout)).toMatchObject({ status: 'pass', checks: { 'api is up:responseTime': [{ status: 'pass', observedUnit: 'ms', tier: 'smoke' }] } })
+    expect(JSON.parse(pass.stdout)).toMatchObject({
+      status: 'pass',
+      checks: { 'api is up:responseTime': [{ status: 'pass', observedUnit: 'ms', tier: 'smoke' }] },
+    })
     const port = await freePort()
     const fail = await prodcheck(BASIC, ['run', '--format', 'json', ...ONE_FILE], { ...env, FAIL_URL: `http://127.0.0.1:${port}/x` })
     expect(fail.code).toBe(1)
     const document = JSON.parse(fail.stdout)
     expect(document.status).toBe('fail')
     // the cause, every line of it and the fix: never the summary of what came
-    expect(document.checks['the optional failing check:responseTime'][0]).toMatchObject({ status: 'fail', componentType: 'component', output: `toRespondHttp http://127.0.0.1:${port}/x: ECONNREFUSED: connection refused by 127.0.0.1:${port}\nfix: nothing is listening there: is the service running, and are host and port right?` })
-    expect(document.output).toBe(`the optional failing check: toRespondHttp http://127.0.0.1:${port}/x: ECONNREFUSED: connection refused by 127.0.0.1:${port}`)
+    expect(document.checks['the optional failing check:responseTime'][0]).toMatchObject({
+      status: 'fail',
+      componentType: 'component',
+      output: `toRespondHttp http://127.0.0.1:${port}/x: ECONNREFUSED: connection refused by 127.0.0.1:${port}\nfix: nothing is listening there: is the service running, and are host and port right?`,
+    })
+    expect(document.output).toBe(
+      `the optional failing check: toRespondHttp http://127.0.0.1:${port}/x: ECONNREFUSED: connection refused by 127.0.0.1:${port}`,
+    )
   })
 
   test('junit: one testsuite per file, latencies as properties, failures with their message', async () => {
@@ -92,8 +103,12 @@ describe('prodcheck run: formats', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="prodcheck" tests="6" failures="1" errors="0">/)
     expect(run.stdout).toContain('<testsuite name="prod-tests/api.test.ts" tests="6" failures="1"')
-    expect(run.stdout).toMatch(/<testcase classname="prod-tests\/api\.test\.ts" name="api is up" time="[\d.]+">\s*<properties><property name="tier" value="smoke"\/><property name="prodcheck" value="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/health: pass HTTP 200 OK \([\d.]+ ms\)"\/><\/properties>/)
-    expect(run.stdout).toMatch(/<failure message="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+">toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there: is the service running, and are host and port right\?<\/failure>/)
+    expect(run.stdout).toMatch(
+      /<testcase classname="prod-tests\/api\.test\.ts" name="api is up" time="[\d.]+">\s*<properties><property name="tier" value="smoke"\/><property name="prodcheck" value="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/health: pass HTTP 200 OK \([\d.]+ ms\)"\/><\/properties>/,
+    )
+    expect(run.stdout).toMatch(
+      /<failure message="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+">toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there: is the service running, and are host and port right\?<\/failure>/,
+    )
   })
 
   test('tap: version, plan, ok and not ok', async () => {
@@ -101,7 +116,9 @@ describe('prodcheck run: formats', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^TAP version 13\n1\.\.6\n/)
     expect(run.stdout).toMatch(/^ok 1 - api is up \(prod-tests\/api\.test\.ts\) # time=[\d.]+ms$/m)
-    expect(run.stdout).toMatch(/^not ok 4 - the optional failing check \(prod-tests\/api\.test\.ts\)\n {2}---\n {2}message: '.*ECONNREFUSED.*'\n {2}severity: fail\n {2}cause: \|\n {4}toRespondHttp .*ECONNREFUSED.*\n {4}fix: nothing is listening there/m)
+    expect(run.stdout).toMatch(
+      /^not ok 4 - the optional failing check \(prod-tests\/api\.test\.ts\)\n {2}---\n {2}message: '.*ECONNREFUSED.*'\n {2}severity: fail\n {2}cause: \|\n {4}toRespondHttp .*ECONNREFUSED.*\n {4}fix: nothing is listening there/m,
+    )
   })
 
   test('nagios: OK 0, WARNING 1 for a degraded check, CRITICAL 2, UNKNOWN 3; perfdata in ms', async () => {
@@ -112,9 +129,14 @@ describe('prodcheck run: formats', () => {
     const warning = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], { ...env, FLAKY_URL: `${api.url}/flaky`, RETRY: '1' })
     expect(warning.code).toBe(1)
     expect(warning.stdout).toMatch(/^PRODCHECK WARNING - 1 of 6 checks degraded: the optional flaky check \(passed after 1 retry\) \| /)
-    const critical = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], { ...env, FAIL_URL: `http://127.0.0.1:${await freePort()}/x` })
+    const critical = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], {
+      ...env,
+      FAIL_URL: `http://127.0.0.1:${await freePort()}/x`,
+    })
     expect(critical.code).toBe(2)
-    expect(critical.stdout).toMatch(/^PRODCHECK CRITICAL - 1 of 6 checks failed: the optional failing check \(toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\) \| /)
+    expect(critical.stdout).toMatch(
+      /^PRODCHECK CRITICAL - 1 of 6 checks failed: the optional failing check \(toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\) \| /,
+    )
     const unknown = await prodcheck(NO_PROD, ['run', '--format', 'nagios'])
     expect(unknown.code).toBe(3)
     expect(unknown.stdout).toMatch(/^PRODCHECK UNKNOWN - no project named "prod"/)

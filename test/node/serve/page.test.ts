@@ -34,7 +34,10 @@ describe('the status page in a real browser', () => {
       RETRY: '1',
     })
     await serve.waitFor(/run 1: /)
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    })
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
@@ -46,7 +49,11 @@ describe('the status page in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } })
     await page.goto(`${serve.url}/`)
     const rows = await page.$$eval('tbody tr', (trs) =>
-      trs.map((tr) => ({ status: tr.getAttribute('data-status'), colour: getComputedStyle(tr.querySelector('.status') as Element).backgroundColor, name: tr.querySelector('td:nth-child(2)')?.firstChild?.textContent })),
+      trs.map((tr) => ({
+        status: tr.getAttribute('data-status'),
+        colour: getComputedStyle(tr.querySelector('.status') as Element).backgroundColor,
+        name: tr.querySelector('td:nth-child(2)')?.firstChild?.textContent,
+      })),
     )
     expect(rows).toHaveLength(6)
     const byName = new Map(rows.map((row) => [row.name, row]))
@@ -55,7 +62,9 @@ describe('the status page in a real browser', () => {
     expect(rows.filter((row) => row.status === 'pass').every((row) => row.colour === GREEN)).toBe(true)
     expect(rows.filter((row) => row.status === 'pass')).toHaveLength(4)
     expect(rows.map((row) => row.name)[0]).toBe('api is up')
-    expect(await page.textContent('tr[data-status="fail"] .why')).toMatch(/ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there/)
+    expect(await page.textContent('tr[data-status="fail"] .why')).toMatch(
+      /ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there/,
+    )
     expect(await page.textContent('h1')).toContain('1 of 6 checks failing')
     expect(await page.getAttribute('h1 .overall', 'data-status')).toBe('fail')
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
@@ -80,9 +89,7 @@ describe('renderPage', () => {
     finishedAt: '2026-01-01T00:00:01.000Z',
     durationMs: 1000,
     errors: [],
-    checks: [
-      { ...aResult({ name: '<img src=x onerror=alert(1)>' }), lastChange: '2026-01-01T00:00:01.000Z' },
-    ],
+    checks: [{ ...aResult({ name: '<img src=x onerror=alert(1)>' }), lastChange: '2026-01-01T00:00:01.000Z' }],
   }
 
   test('escapes every text it shows', () => {

@@ -51,7 +51,13 @@ describe('prodcheck serve', () => {
     const document = JSON.parse((await get(`${serve.url}/diagnostics`)).body)
     expect(Object.keys(document.checks)).toHaveLength(18)
     expect(document.runs).toBe(1)
-    expect(document.checks['the optional smoke check:responseTime'][0]).toMatchObject({ status: 'fail', since: expect.any(String), output: expect.stringMatching(/^toRespondHttp http:\/\/127\.0\.0\.1:\d+\/down: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there: is the service running, and are host and port right\?$/) })
+    expect(document.checks['the optional smoke check:responseTime'][0]).toMatchObject({
+      status: 'fail',
+      since: expect.any(String),
+      output: expect.stringMatching(
+        /^toRespondHttp http:\/\/127\.0\.0\.1:\d+\/down: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there: is the service running, and are host and port right\?$/,
+      ),
+    })
     // checks of the same name in two files (slow-a, slow-b) each carry their own "since"
     expect(Object.keys(document.checks)).toContain('slow check 0 (prod-tests/slow-b.test.ts):responseTime')
     for (const [key, observations] of Object.entries(document.checks as Record<string, Array<{ since?: string }>>)) {
@@ -64,7 +70,9 @@ describe('prodcheck serve', () => {
     expect(metrics.type).toBe('text/plain; version=0.0.4; charset=utf-8')
     expect(metrics.body).toMatch(/^prodcheck_check_up\{check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts"\} 1$/m)
     expect(metrics.body).toMatch(/^prodcheck_check_up\{check="the optional smoke check",tier="smoke",file="prod-tests\/api\.test\.ts"\} 0$/m)
-    expect(metrics.body).toMatch(/^prodcheck_check_duration_seconds_bucket\{le="0\.5",check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts"\} 1$/m)
+    expect(metrics.body).toMatch(
+      /^prodcheck_check_duration_seconds_bucket\{le="0\.5",check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts"\} 1$/m,
+    )
     expect(metrics.body).toMatch(/^prodcheck_run_duration_seconds [\d.]+$/m)
     expect(metrics.body).toMatch(/^prodcheck_last_run_timestamp_seconds \d+(\.\d+)?$/m)
     expect(metrics.body).toMatch(/^prodcheck_runs_total 1$/m)
@@ -120,14 +128,20 @@ describe('prodcheck serve with a token', () => {
   })
 
   test('--label adds constant labels to every series; budgets and the interval are exported for the alert rules', async () => {
-    const serve = await startServe(BASIC, ['--interval', '45s', '--token', TOKEN, '--label', 'env=prod', '--label', 'region=eu-west', 'prod-tests/api.test.ts'], { API_URL: api.url })
+    const serve = await startServe(
+      BASIC,
+      ['--interval', '45s', '--token', TOKEN, '--label', 'env=prod', '--label', 'region=eu-west', 'prod-tests/api.test.ts'],
+      { API_URL: api.url },
+    )
     try {
       await serve.waitFor(/run 1: /)
       const metrics = (await get(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).body
       const series = metrics.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
       expect(series.length).toBeGreaterThan(20)
       for (const line of series) expect(line).toMatch(/\{(.*,)?env="prod",region="eu-west"(,.*)?\} /)
-      expect(metrics).toMatch(/^prodcheck_check_up\{check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts",env="prod",region="eu-west"\} 1$/m)
+      expect(metrics).toMatch(
+        /^prodcheck_check_up\{check="api is up",tier="smoke",file="prod-tests\/api\.test\.ts",env="prod",region="eu-west"\} 1$/m,
+      )
       // the one check with a maxLatencyMs has a budget; the others have none
       expect(series.filter((line) => line.startsWith('prodcheck_check_latency_budget_seconds'))).toEqual([
         'prodcheck_check_latency_budget_seconds{check="api is up",tier="smoke",file="prod-tests/api.test.ts",env="prod",region="eu-west"} 2',
@@ -152,7 +166,9 @@ describe('prodcheck serve: refusals', () => {
   test('will not bind a non-loopback address without a token', async () => {
     const run = await prodcheck(BASIC, ['serve', '--host', '0.0.0.0', '--port', '0'])
     expect(run.code).toBe(2)
-    expect(run.stderr).toBe('prodcheck: refusing to bind 0.0.0.0 without a token: the results would be open to the network. Give --token or PRODCHECK_TOKEN (or bind 127.0.0.1)\n')
+    expect(run.stderr).toBe(
+      'prodcheck: refusing to bind 0.0.0.0 without a token: the results would be open to the network. Give --token or PRODCHECK_TOKEN (or bind 127.0.0.1)\n',
+    )
   })
 
   test.each([
