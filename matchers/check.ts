@@ -10,13 +10,13 @@ import type { CheckFacts, CheckRecord, CheckStatus, ComponentType } from '../src
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SetupError, TargetError } from '../src/core/errors.ts'
-import type { ProbeResult } from '../src/core/result.ts'
+import type { ProbeOptions, ProbeResult } from '../src/core/result.ts'
 import { formatMs, MAX_LINE_CHARS, peerText } from '../src/core/text.ts'
 import { type CheckTask, getRuntime, startCheck } from '../src/worker/runtime.ts'
+import { once } from '../src/core/drivers.ts'
 import { formatMessage, MAX_FAILURES, type MessageParts } from './format.ts'
 
 export type { CheckRecord } from '../src/core/check-record.ts'
-export { once } from '../src/core/drivers.ts'
 
 /** The part of a runner's matcher context (`this`) that the matchers read: Vitest and Jest both have it. */
 export interface MatcherContext {
@@ -38,7 +38,7 @@ export interface MatcherResult {
 }
 
 /** How a matcher describes its check. */
-export interface CheckSpec<Observed> {
+interface CheckDescription<Observed> {
   matcher: string
   /** What the check looks at, for health+json (`datastore` for databases, `system` for the host's own view). */
   componentType: ComponentType
@@ -47,25 +47,66 @@ export interface CheckSpec<Observed> {
    * throws before), so describing them cannot trip on one.
    */
   expected: () => string
-  /** The latency budget of the check (its `maxLatencyMs`), exported to reports and metrics. */
-  budgetMs?: number
   /** Extra lines for the message (body excerpt, redirects…). */
   details?: (result: ProbeResult<Observed>) => MessageParts['details']
   /** The protocol facts reports need, as values. */
   facts?: (observed: Observed) => CheckFacts
-  /** The probe call, given the abort signal of the test and the default deadline. */
-  probe: (signal: AbortSignal, defaultTimeoutMs: number) => Promise<ProbeResult<Observed>>
+}
+
+/** A probe as a matcher calls it. */
+export type Probe<Options, Observed> = (target: string, options?: Options, signal?: AbortSignal) => Promise<ProbeResult<Observed>>
+
+/** How a matcher describes its check, and where its probe is. */
+export interface CheckSpec<Observed, Options> extends CheckDescription<Observed> {
+  /** Loads the probe: on first use, so that registering the matchers stays cheap (drivers load with it). */
+  probe: () => Promise<Probe<Options, Observed>>
+}
+
+/** A network matcher, as {@link defineMatcher} takes it: its expectation is worded from its options. */
+export interface MatcherSpec<Options, Observed> extends Omit<CheckSpec<Observed, Options>, 'expected'> {
+  /** The expectation in words, from the options (once the probe has checked them). */
+  expected: (options: Options) => string
+}
+
+/** A network matcher, as `expect.extend` takes it: `expect(target).<matcher>(options?)`. */
+export type NetworkMatcher<Options> = (this: MatcherContext, target: unknown, options?: Options) => Promise<MatcherResult>
+
+/**
+ * A network matcher from its description: it loads its probe on first use, runs it on the
+ * target with the options ({@link runCheck}), records the check and words the message.
+ *
+ * @example
+ * export const toAcceptTcp = defineMatcher({
+ *   matcher: 'toAcceptTcp',
+ *   componentType: 'system',
+ *   probe: () => import('../src/probes/tcp.ts').then((probes) => probes.probeTcp),
+ *   expected: () => 'a TCP connection accepted',
+ * })
+ */
+export function defineMatcher<Options extends ProbeOptions, Observed>(spec: MatcherSpec<Options, Observed>): NetworkMatcher<Options> {
+  const probe = once(spec.probe)
+  const matcher: NetworkMatcher<Options> = function (this, target, options = {} as Options) {
+    return runCheck(this, target, options, { ...spec, expected: () => spec.expected(options), probe })
+  }
+  return Object.defineProperty(matcher, 'name', { value: spec.matcher })
 }
 
 /**
- * Runs a matcher's probe and turns its result into a matcher result.
+ * Runs a matcher's probe on `target` with `options` (the environment's deadline where they
+ * set none) and turns its result into a matcher result. The check's latency budget is its
+ * `maxLatencyMs`.
  *
  * @example
  * export function toAcceptTcp(this: MatcherContext, target: unknown, options: TcpProbeOptions = {}) {
- *   return runCheck(this, { matcher: 'toAcceptTcp', componentType: 'system', expected: () => 'a TCP connection', probe: (signal, timeoutMs) => probeTcp(target as string, withDefaultTimeout(options, timeoutMs), signal) })
+ *   return runCheck(this, target, options, { matcher: 'toAcceptTcp', componentType: 'system', expected: () => 'a TCP connection', probe: loadProbeTcp })
  * }
  */
-export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpec<Observed>): Promise<MatcherResult> {
+export async function runCheck<Observed, Options extends ProbeOptions>(
+  context: MatcherContext,
+  target: unknown,
+  options: Options,
+  spec: CheckSpec<Observed, Options>,
+): Promise<MatcherResult> {
   const runtime = getRuntime()
   const task = currentTask(context)
   const testSignal = task?.context?.signal
@@ -74,12 +115,15 @@ export async function runCheck<Observed>(context: MatcherContext, spec: CheckSpe
   try {
     let result: ProbeResult<Observed>
     try {
-      result = await spec.probe(signal, task?.meta.prodcheckTimeoutMs ?? runtime.timeoutMs)
+      const probe = await spec.probe()
+      result = await probe(target as string, withDefaultTimeout(options, task?.meta.prodcheckTimeoutMs ?? runtime.timeoutMs), signal)
     } catch (error) {
       throw cleanError(error, spec.matcher, runCheck)
     }
     running?.target(result.target)
-    const verdict = conclude(context, task, spec, result, true, running?.orphaned() ?? false)
+    // the probe has checked the options: a budget is a positive number
+    const budgetMs = typeof options?.maxLatencyMs === 'number' ? options.maxLatencyMs : undefined
+    const verdict = conclude(context, task, { ...spec, budgetMs }, result, true, running?.orphaned() ?? false)
     if (task) await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
     // a check nobody awaited: the setup file fails its test with that; rejecting here too
     // would be an error of no test, after the run
@@ -100,7 +144,7 @@ async function annotate(task: CheckTask, text: string): Promise<void> {
 }
 
 /** How a synchronous matcher (no network: environment, versions) describes its check. */
-export interface SyncCheckSpec<Observed> extends Omit<CheckSpec<Observed>, 'probe'> {
+export interface SyncCheckSpec<Observed> extends CheckDescription<Observed> {
   inspect: () => ProbeResult<Observed>
 }
 
@@ -161,7 +205,7 @@ function cleanError(error: unknown, matcher: string, above: (...args: never[]) =
 function conclude<Observed>(
   context: MatcherContext,
   task: CheckTask | undefined,
-  spec: Omit<CheckSpec<Observed>, 'probe'>,
+  spec: CheckDescription<Observed> & { budgetMs?: number },
   result: ProbeResult<Observed>,
   timed: boolean,
   notAwaited: boolean,
@@ -184,7 +228,7 @@ function conclude<Observed>(
  * redacted, printable and cut here.
  */
 function toRecord<Observed>(
-  spec: Omit<CheckSpec<Observed>, 'probe'>,
+  spec: CheckDescription<Observed> & { budgetMs?: number },
   result: ProbeResult<Observed>,
   how: { isNot: boolean; timed: boolean; notAwaited: boolean; smoke: boolean },
 ): CheckRecord {
@@ -217,8 +261,13 @@ function toRecord<Observed>(
         error: { code: line(result.error.code), message: line(result.error.message), ...(result.error.hint && { hint: line(result.error.hint) }) },
       }),
     componentType: spec.componentType,
-    facts: spec.facts?.(result.observed) ?? {},
+    facts: definedOnly(spec.facts?.(result.observed) ?? {}),
   }
+}
+
+/** The facts that were seen: a fact the check did not see is left out, not written `undefined`. */
+function definedOnly(facts: CheckFacts): CheckFacts {
+  return Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined))
 }
 
 function bounded(lines: readonly string[]): string[] {
@@ -236,7 +285,7 @@ function round(ms: number): number {
  * @example
  * probeHttp(url, withDefaultTimeout(options, 5000), signal)
  */
-export function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O, timeoutMs: number): O {
+function withDefaultTimeout<O extends { timeoutMs?: number }>(options: O, timeoutMs: number): O {
   // anything but an object is left to the probe, which rejects it with a clear message
   if (options === null || typeof options !== 'object') return options
   return { ...options, timeoutMs: options.timeoutMs ?? timeoutMs }

@@ -4,11 +4,7 @@
  *
  * @module
  */
-import type { SmtpObserved, SmtpProbeOptions } from '../src/probes/smtp.ts'
-import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
-
-// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-const load = once(() => import('../src/probes/smtp.ts'))
+import { defineMatcher } from './check.ts'
 
 /**
  * Asserts that an SMTP server accepts a session: connect (TLS for smtps://), EHLO,
@@ -18,13 +14,10 @@ const load = once(() => import('../src/probes/smtp.ts'))
  * @example
  * await expect(process.env.SMTP_URL).toAcceptMail({ requireTls: true })
  */
-export function toAcceptMail(this: MatcherContext, target: unknown, options: SmtpProbeOptions = {}): Promise<MatcherResult> {
-  return runCheck<SmtpObserved>(this, {
-    matcher: 'toAcceptMail',
-    componentType: 'component',
-    facts: (observed) => ({ protocol: observed.secure ? 'smtp+tls' : 'smtp' }),
-    budgetMs: options?.maxLatencyMs,
-    expected: () => `an SMTP session${options.requireTls ? ' over TLS' : ''}, with AUTH when credentials are given (no mail is sent)`,
-    probe: async (signal, timeoutMs) => (await load()).probeSmtp(target as string, withDefaultTimeout(options, timeoutMs), signal),
-  })
-}
+export const toAcceptMail = defineMatcher({
+  matcher: 'toAcceptMail',
+  componentType: 'component',
+  probe: () => import('../src/probes/smtp.ts').then((probes) => probes.probeSmtp),
+  facts: (observed) => ({ protocol: observed.secure ? 'smtp+tls' : 'smtp' }),
+  expected: (options) => `an SMTP session${options.requireTls ? ' over TLS' : ''}, with AUTH when credentials are given (no mail is sent)`,
+})

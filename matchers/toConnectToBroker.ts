@@ -4,11 +4,7 @@
  *
  * @module
  */
-import type { BrokerObserved, BrokerProbeOptions } from '../src/probes/broker.ts'
-import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
-
-// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-const load = once(() => import('../src/probes/broker.ts'))
+import { defineMatcher } from './check.ts'
 
 /**
  * Asserts that an AMQP (`amqp://`, `amqps://`), MQTT (`mqtt://`, `mqtts://`) or NATS
@@ -18,13 +14,10 @@ const load = once(() => import('../src/probes/broker.ts'))
  * @example
  * await expect(process.env.AMQP_URL).toConnectToBroker()
  */
-export function toConnectToBroker(this: MatcherContext, target: unknown, options: BrokerProbeOptions = {}): Promise<MatcherResult> {
-  return runCheck<BrokerObserved>(this, {
-    matcher: 'toConnectToBroker',
-    componentType: 'component',
-    facts: (observed) => ({ protocol: observed.protocol, ...(observed.server && { serverVersion: observed.server }) }),
-    budgetMs: options?.maxLatencyMs,
-    expected: () => 'a connection accepted, handshake and authentication included',
-    probe: async (signal, timeoutMs) => (await load()).probeBroker(target as string, withDefaultTimeout(options, timeoutMs), signal),
-  })
-}
+export const toConnectToBroker = defineMatcher({
+  matcher: 'toConnectToBroker',
+  componentType: 'component',
+  probe: () => import('../src/probes/broker.ts').then((probes) => probes.probeBroker),
+  facts: (observed) => ({ protocol: observed.protocol, ...(observed.server && { serverVersion: observed.server }) }),
+  expected: () => 'a connection accepted, handshake and authentication included',
+})

@@ -7,10 +7,7 @@
 import { formatMs } from '../src/core/text.ts'
 import type { HttpObserved } from '../src/probes/http.ts'
 import { describeStatus, type HttpProbeOptions } from '../src/probes/http-options.ts'
-import { type MatcherContext, type MatcherResult, once, runCheck, withDefaultTimeout } from './check.ts'
-
-// the probe (and the modules it needs) loads on first use: registering the matchers stays cheap
-const load = once(() => import('../src/probes/http.ts'))
+import { defineMatcher } from './check.ts'
 
 /**
  * Asserts that an HTTP(S) URL responds as expected. Default expectation: status 2xx after
@@ -19,21 +16,18 @@ const load = once(() => import('../src/probes/http.ts'))
  * @example
  * await expect('https://api.example.com/health').toRespondHttp({ status: 200, json: { status: 'ok' }, maxLatencyMs: 300 })
  */
-export function toRespondHttp(this: MatcherContext, target: unknown, options: HttpProbeOptions = {}): Promise<MatcherResult> {
-  return runCheck(this, {
-    matcher: 'toRespondHttp',
-    componentType: 'component',
-    facts: (observed) => ({
-      ...(observed.status !== undefined && { httpStatus: observed.status }),
-      ...(observed.httpVersion && { httpVersion: observed.httpVersion }),
-      redirects: observed.redirects.length,
-    }),
-    budgetMs: options?.maxLatencyMs,
-    expected: () => describeHttpExpectation(options),
-    details: httpDetails,
-    probe: async (signal, timeoutMs) => (await load()).probeHttp(target as string, withDefaultTimeout(options, timeoutMs), signal),
-  })
-}
+export const toRespondHttp = defineMatcher({
+  matcher: 'toRespondHttp',
+  componentType: 'component',
+  probe: () => import('../src/probes/http.ts').then((probes) => probes.probeHttp),
+  facts: (observed) => ({
+    ...(observed.status !== undefined && { httpStatus: observed.status }),
+    ...(observed.httpVersion && { httpVersion: observed.httpVersion }),
+    redirects: observed.redirects.length,
+  }),
+  expected: (options) => describeHttpExpectation(options),
+  details: httpDetails,
+})
 
 function describeHttpExpectation(options: HttpProbeOptions): string {
   const status = options.status === undefined ? ['2xx' as const] : Array.isArray(options.status) ? options.status : [options.status]

@@ -350,10 +350,35 @@ export function redact(text: string): string {
     out = out.replace(SCHEME_CREDENTIAL, `$1 ${MASK}`)
   }
   const secrets = sortedSecrets(registryOf())
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join(MASK)
-  }
+  out = maskSecrets(out, secrets)
   return out.includes(ELLIPSIS) ? maskCutSecrets(out, secrets) : out
+}
+
+/**
+ * `://user:***@`: the user of a URL whose password is masked. A user that does not look like
+ * a token stays shown even when it is also a registered secret (`amqp://guest:guest@…` reads
+ * `amqp://guest:***@…`, not `***:***`); one that does (`https://ghp_…:x-oauth-basic@…`) is
+ * masked. No `:` or `/` in the user, so that each character is scanned once.
+ */
+const MASKED_USERINFO = /:\/\/([^\s:/@]{1,256}):\*\*\*@/g
+
+/** Replaces every registered secret with the mask, but in the user of a URL whose password is masked. */
+function maskSecrets(text: string, secrets: readonly string[]): string {
+  const replace = (part: string): string => {
+    let out = part
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK)
+    return out
+  }
+  if (!text.includes(`:${MASK}@`)) return replace(text)
+  let out = ''
+  let last = 0
+  for (const match of text.matchAll(MASKED_USERINFO)) {
+    if (looksLikeToken(safeDecode(match[1] ?? ''))) continue
+    const start = match.index + 3
+    out += replace(text.slice(last, start)) + (match[1] ?? '')
+    last = start + (match[1] ?? '').length
+  }
+  return out + replace(text.slice(last))
 }
 
 const ELLIPSIS = '…'

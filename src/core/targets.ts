@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net'
 import { TargetError } from './errors.ts'
-import { describeValue } from './validate.ts'
+import { checkOptions, describeValue } from './validate.ts'
 import { redact, registerUrlSecrets } from './redact.ts'
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i
@@ -237,25 +237,31 @@ export function formatHostPort({ host, port }: HostPort): string {
   return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`
 }
 
+/** A probe as the scheme dispatchers take it. */
+type SchemeProbe<O, R> = (target: string, options: O, signal?: AbortSignal) => Promise<R>
+
 /**
- * The function of a table keyed by URL scheme (`'amqp:'`) that a target's scheme picks, with
- * the target checked (set, credentials registered as secrets); a target of no scheme in the
- * table is refused with the schemes that are.
+ * A probe that hands its target to the probe its URL scheme picks in `table` (`'amqp:'` →
+ * `probeAmqp`), once the options are an object and the target is set (its credentials
+ * registered as secrets); a target of no scheme in the table is refused with the schemes
+ * that are.
  *
  * @example
- * const [raw, probe] = pickByScheme({ 'amqp:': probeAmqp, 'nats:': probeNats }, url, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://host' })
+ * export const probeBroker = probeByScheme({ 'amqp:': probeAmqp, 'nats:': probeNats }, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://host' })
  */
-export function pickByScheme<F>(
-  table: Readonly<Record<string, F>>,
-  input: unknown,
+export function probeByScheme<O extends object, R>(
+  table: Readonly<Record<string, SchemeProbe<O, R>>>,
   { what, kind, example }: { what: string; kind: string; example: string },
-): [string, F] {
+): (target: string | undefined, options?: O, signal?: AbortSignal) => Promise<R> {
   const schemes = Object.keys(table).map((p) => `${p}//`)
-  const raw = requireTarget(input, `${what} (${schemes.join(', ')})`)
-  registerUrlSecrets(raw)
-  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
-  const picked = scheme && Object.hasOwn(table, scheme) ? table[scheme] : undefined
-  if (picked === undefined)
-    throw new TargetError(`${describeValue(raw)} is not a supported ${kind}: use one of ${schemes.join(', ')} (e.g. ${example})`)
-  return [raw, picked]
+  return async (target, options, signal) => {
+    const checked = checkOptions(options)
+    const raw = requireTarget(target, `${what} (${schemes.join(', ')})`)
+    registerUrlSecrets(raw)
+    const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(raw)?.[1]?.toLowerCase()
+    const probe = scheme && Object.hasOwn(table, scheme) ? table[scheme] : undefined
+    if (probe === undefined)
+      throw new TargetError(`${describeValue(raw)} is not a supported ${kind}: use one of ${schemes.join(', ')} (e.g. ${example})`)
+    return probe(raw, checked, signal)
+  }
 }

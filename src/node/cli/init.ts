@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { findConfigFile, VITEST_CONFIG_NAMES } from '../config-file.ts'
 import { parseFlags } from './args.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -19,7 +20,6 @@ Options:
   --force        overwrite prod-tests/example.test.ts if it exists
   -h, --help     this help`
 
-const CONFIG_NAMES = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vitest.config.cts', 'vitest.config.cjs']
 const IMPORT = "import { defineProdProject } from 'prodcheck/config'"
 // the existing tests keep running as the "unit" project, without the checks
 const UNIT_PROJECT = "{ extends: true, test: { name: 'unit', exclude: ['**/node_modules/**', 'prod-tests/**'] } }"
@@ -74,13 +74,14 @@ export async function initCommand(argv: string[]): Promise<number> {
     say(`wrote ${relative(dir, example)}`)
   }
 
-  const name = CONFIG_NAMES.find((candidate) => existsSync(join(dir, candidate)))
-  if (!name) {
+  const found = findConfigFile(dir, { names: VITEST_CONFIG_NAMES })
+  if (!found) {
     writeFileSync(join(dir, 'vitest.config.ts'), NEW_CONFIG)
     say('wrote vitest.config.ts with the prod project')
     return 0
   }
-  const path = join(dir, name)
+  const path = found
+  const name = relative(dir, found)
   const source = readFileSync(path, 'utf8')
   if (source.includes('defineProdProject')) {
     say(`kept ${name}: it already has the prod project`)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -53,14 +53,21 @@ describe('prodcheck run: usage', () => {
     expect(run.stdout).toBe('')
   })
 
-  test('a config without the prod project, or no config at all: exit 2, saying what to add', async () => {
-    for (const cwd of [NO_PROD, mkdtempSync(join(tmpdir(), 'prodcheck-empty-'))]) {
-      const run = await prodcheck(cwd, ['run'])
-      expect(run.code).toBe(2)
-      expect(run.stderr).toMatch(
-        /^prodcheck: no project named "prod" in the Vitest config: add defineProdProject\(\) to its projects \(prodcheck init does it\)\n$/,
-      )
-    }
+  test('a config without the prod project: exit 2, saying what to add', async () => {
+    const run = await prodcheck(NO_PROD, ['run'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(
+      /^prodcheck: no project named "prod" in the Vitest config: add defineProdProject\(\) to its projects \(prodcheck init does it\)\n$/,
+    )
+  })
+
+  test('no config at all: exit 2, saying so and how to create one', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'prodcheck-empty-'))
+    const run = await prodcheck(empty, ['run'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe(
+      `prodcheck: no Vitest config (vitest.config.* or vite.config.*) in ${realpathSync(empty)} or above: run \`npx prodcheck init\` to create one with the prod project\n`,
+    )
   })
 })
 
