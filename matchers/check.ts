@@ -53,6 +53,12 @@ interface CheckDescription<Observed> {
   facts?: (observed: Observed) => CheckFacts
 }
 
+/** The latency thresholds of a check: `maxLatencyMs` (hard) and `warnLatencyMs` (soft). */
+interface Budgets {
+  budgetMs?: number | undefined
+  warnBudgetMs?: number | undefined
+}
+
 /** A probe as a matcher calls it. */
 export type Probe<Options, Observed> = (target: string, options?: Options, signal?: AbortSignal) => Promise<ProbeResult<Observed>>
 
@@ -122,8 +128,8 @@ export async function runCheck<Observed, Options extends ProbeOptions>(
     }
     running?.target(result.target)
     // the probe has checked the options: a budget is a positive number
-    const budgetMs = typeof options?.maxLatencyMs === 'number' ? options.maxLatencyMs : undefined
-    const verdict = conclude(context, task, { ...spec, budgetMs }, result, true, running?.orphaned() ?? false)
+    const budgets = { budgetMs: options?.maxLatencyMs, warnBudgetMs: options?.warnLatencyMs }
+    const verdict = conclude(context, task, { ...spec, ...budgets }, result, true, running?.orphaned() ?? false)
     if (task) await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
     // a check nobody awaited: the setup file fails its test with that; rejecting here too
     // would be an error of no test, after the run
@@ -205,7 +211,7 @@ function cleanError(error: unknown, matcher: string, above: (...args: never[]) =
 function conclude<Observed>(
   context: MatcherContext,
   task: CheckTask | undefined,
-  spec: CheckDescription<Observed> & { budgetMs?: number },
+  spec: CheckDescription<Observed> & Budgets,
   result: ProbeResult<Observed>,
   timed: boolean,
   notAwaited: boolean,
@@ -228,7 +234,7 @@ function conclude<Observed>(
  * redacted, printable and cut here.
  */
 function toRecord<Observed>(
-  spec: CheckDescription<Observed> & { budgetMs?: number },
+  spec: CheckDescription<Observed> & Budgets,
   result: ProbeResult<Observed>,
   how: { isNot: boolean; timed: boolean; notAwaited: boolean; smoke: boolean },
 ): CheckRecord {
@@ -252,6 +258,7 @@ function toRecord<Observed>(
     ...(how.timed && { latencyMs: round(result.latencyMs) }),
     ...(result.phases && { phases: Object.fromEntries(Object.entries(result.phases).map(([name, ms]) => [name, round(ms)])) }),
     ...(typeof spec.budgetMs === 'number' && { budgetMs: spec.budgetMs }),
+    ...(typeof spec.warnBudgetMs === 'number' && { warnBudgetMs: spec.warnBudgetMs }),
     expected: line(`${how.isNot ? 'not: ' : ''}${spec.expected()}`),
     summary: line(result.summary),
     failures: bounded(failures).map(line),

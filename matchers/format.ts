@@ -43,16 +43,18 @@ export function formatMessage({ matcher, isNot, expected, result, details = [] }
   // checks that touch no network (environment, versions) take no time worth showing
   const timed = result.latencyMs > 0
   const took = timed ? ` in ${formatMs(result.latencyMs)}` : ''
+  // the summary is cut before the latency is added: a long one must not cut the latency off
+  const summary = peerText(result.summary, MAX_LINE_CHARS - 64)
   if (isNot) {
     lines.push(['expected', `not: ${expected}`])
-    lines.push(['observed', `${result.summary}${took}: every expectation held`])
+    lines.push(['observed', `${summary}${took}: every expectation held`])
   } else {
     lines.push(['expected', expected])
     if (result.error) {
-      lines.push(['observed', `${result.summary}${timed ? ` (after ${formatMs(result.latencyMs)})` : ''}`])
+      lines.push(['observed', `${summary}${timed ? ` (after ${formatMs(result.latencyMs)})` : ''}`])
       if (result.error.hint) lines.push(['fix', result.error.hint])
     } else {
-      lines.push(['observed', `${result.summary}${took}`])
+      lines.push(['observed', `${summary}${took}`])
       // the first failures, then what came (body, records…), which says as much as the rest
       for (const failure of result.failures.slice(0, MAX_FAILURES)) lines.push(['failed', failure])
       if (result.failures.length > MAX_FAILURES) lines.push(['…', `${result.failures.length - MAX_FAILURES} more failed expectations`])

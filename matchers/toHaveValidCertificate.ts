@@ -20,9 +20,15 @@ export const toHaveValidCertificate = defineMatcher({
   componentType: 'system',
   probe: () => import('../src/probes/certificate.ts').then((probes) => probes.probeCertificate),
   facts: (observed) => ({
-    ...(observed.validTo && { notAfter: observed.validTo }),
-    ...(observed.daysLeft !== undefined && { daysLeft: observed.daysLeft }),
-    ...(observed.protocol && { protocol: observed.protocol }),
+    notAfter: observed.validTo,
+    daysLeft: observed.daysLeft,
+    earliestNotAfter: observed.chainValidTo,
+    protocol: observed.protocol,
+    subject: observed.subjectName,
+    issuer: observed.issuerName,
+    serial: observed.serialNumber,
+    // lower-case hex without separators, as blackbox_exporter's `fingerprint_sha256` label
+    fingerprintSha256: observed.fingerprint256?.replace(/:/g, '').toLowerCase(),
   }),
   expected: (options) =>
     `a trusted certificate, valid now, for ${options.servername ?? 'the host'}${options.minDaysLeft ? `, expiring in ${options.minDaysLeft} days or more` : ''}`,

@@ -12,10 +12,13 @@ missing=()
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)     # reads the JUnit reports as an XML parser would
+[ -x /usr/bin/python3 ] || missing+=(python3)                 # reads the JUnit reports as an XML parser would
+/usr/bin/python3 -c 'import junitparser' >/dev/null 2>&1 || missing+=(python3-junitparser)   # reads the JUnit reports as CI tools do
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils) # validates them against the Surefire schema
 command -v prove >/dev/null 2>&1 || missing+=(perl)           # reads the TAP reports
 [ -x /usr/bin/chromium ] || missing+=(chromium)                # the status page is tested in a real browser
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)   # the fleet test and the alert rules' tests
+{ [ -x /usr/sbin/nagios4 ] && [ -x /usr/lib/nagios/plugins/check_http ]; } || missing+=(nagios4-core monitoring-plugins-basic)   # the Nagios output, read by a real Nagios 4
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || { echo "apt-get install ${missing[*]} failed"; exit 1; }

@@ -37,6 +37,14 @@ export interface CheckFacts {
   /** Certificate: expiry (ISO date) and whole days left (negative once expired). */
   notAfter?: string
   daysLeft?: number
+  /** Certificate: the earliest expiry (ISO date) in the chain: the leaf, the certificates sent with it, the root they lead to. */
+  earliestNotAfter?: string
+  /** Certificate: the leaf's subject and issuer, as RFC 4514 distinguished names (`CN=api.example.com,O=Example`). */
+  subject?: string
+  issuer?: string
+  /** Certificate: the leaf's serial number and SHA-256 fingerprint, lower-case hex without separators. */
+  serial?: string
+  fingerprintSha256?: string
   /** The server's product and version, as it announced them. */
   serverVersion?: string
   /** DNS: answers received. */
@@ -68,8 +76,10 @@ export interface CheckRecord {
   latencyMs?: number
   /** Time per phase of the exchange, where measured (dns, connect, tls, firstByte, body…). */
   phases?: Phases
-  /** The latency budget of the check (`maxLatencyMs`), when it has one. */
+  /** The latency budget of the check (`maxLatencyMs`), when it has one: over it, the check fails. */
   budgetMs?: number
+  /** The soft latency threshold of the check (`warnLatencyMs`), when it has one: over it, the check passes degraded. */
+  warnBudgetMs?: number
   /** The expectation, one line. */
   expected: string
   /** What was observed, one line (`HTTP 503 Service Unavailable`). */

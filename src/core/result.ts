@@ -118,9 +118,9 @@ export function latencyFailure(latencyMs: number, maxLatencyMs: number | undefin
  * The warning to add when a probe that passed took longer than its soft threshold.
  *
  * @example
- * latencyWarning(240, 200) // ['took 240 ms, over the warning threshold of 200 ms']
+ * latencyWarning(240, 200) // ['latency 240 ms over the 200 ms warning budget (warnLatencyMs)']
  */
 export function latencyWarning(latencyMs: number, warnLatencyMs: number | undefined): string[] {
   if (warnLatencyMs === undefined || latencyMs <= warnLatencyMs) return []
-  return [`took ${formatMs(latencyMs)}, over the warning threshold of ${formatMs(warnLatencyMs)}`]
+  return [`latency ${formatMs(latencyMs)} over the ${formatMs(warnLatencyMs)} warning budget (warnLatencyMs)`]
 }

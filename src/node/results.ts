@@ -52,6 +52,8 @@ export interface CheckResult {
   checks: CheckRecord[]
   /** The latency budget of the test: the sum of its checks' budgets, when every timed check has one. */
   budgetMs?: number
+  /** The soft latency threshold of the test: the sum of its checks' `warnLatencyMs`, when every timed check has one. */
+  warnBudgetMs?: number
   /** What the health+json document calls the test (from its first check; `component` without one). */
   componentType: ComponentType
   /**
@@ -65,8 +67,8 @@ export interface CheckResult {
 }
 
 /**
- * Every test of the run as a {@link CheckResult}, in the order of the run (file by file, as
- * defined): every output keeps it. `selected` says which tags the run asked for, so that a
+ * Every test of the run as a {@link CheckResult}, in one order every output keeps: file by
+ * file in the order of their paths, each file's tests as defined. `selected` says which tags the run asked for, so that a
  * test it left out is told apart (`skipReason: 'filtered'`) from one skipped in its file.
  *
  * @example
@@ -77,9 +79,11 @@ export function collectResults(
   root: string,
   selected: (tags: readonly string[]) => boolean = () => true,
 ): CheckResult[] {
-  return withKeys(
-    modules.flatMap((module) => [...module.children.allTests()].map((test) => toResult(test, relative(root, module.moduleId), selected))),
-  )
+  // files in the order of their paths: Vitest lists them as they finished, which varies
+  const files = modules
+    .map((module) => ({ module, file: relative(root, module.moduleId) }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+  return withKeys(files.flatMap(({ module, file }) => [...module.children.allTests()].map((test) => toResult(test, file, selected))))
 }
 
 /**
@@ -138,9 +142,13 @@ function safeName(text: string): string {
   return peerText(text, 200)
 }
 
+/** A terminal colour or style sequence (SGR): `ESC [ 31 m`. */
+const SGR = /\u001b\[[0-9;]{0,32}m/g
+
 /** A message, safe in every output: redacted, every line printable and cut, at most so many lines. */
 export function safeMessage(text: string): string {
-  const window = text.length > 64 * 1024 ? text.slice(0, 64 * 1024) : text
+  // colours (Vitest paints its errors) say nothing in a report, and would show as `\x1b[31m`
+  const window = (text.length > 64 * 1024 ? text.slice(0, 64 * 1024) : text).replace(SGR, '')
   return cutLines(
     redact(window)
       .split('\n')
@@ -187,12 +195,18 @@ function toResult(test: TestCase, file: string, selected: (tags: readonly string
     time: new Date(end).toISOString(),
     retries,
     checks,
-    ...(timed.length > 0 &&
-      timed.every((check) => typeof check.budgetMs === 'number') && { budgetMs: timed.reduce((sum, check) => sum + (check.budgetMs ?? 0), 0) }),
+    ...sumOf(timed, 'budgetMs'),
+    ...sumOf(timed, 'warnBudgetMs'),
     componentType: checks[0]?.componentType ?? 'component',
     cause: causeOf(status, checks, message, retries),
     ...(message && { message }),
   }
+}
+
+/** `{ [field]: sum }` of the checks' thresholds when every timed check has one, else nothing. */
+function sumOf(timed: readonly CheckRecord[], field: 'budgetMs' | 'warnBudgetMs'): Partial<Record<typeof field, number>> {
+  if (timed.length === 0 || !timed.every((check) => typeof check[field] === 'number')) return {}
+  return { [field]: timed.reduce((sum, check) => sum + (check[field] ?? 0), 0) }
 }
 
 /** The first error of a hook of the suites around a test (`beforeAll` threw), as its message. */
@@ -236,6 +250,26 @@ export function checkCause(check: CheckRecord): string[] {
   return lines.length > 0 ? lines : [`${head}: ${check.summary}`]
 }
 
+/**
+ * Why a test failed or is degraded, in one short line for a status line: the first failure
+ * (or error) of its first failing check, without the matcher and target; the first soft
+ * threshold it crossed; else the first line of its cause.
+ *
+ * @example
+ * headline(result) // 'status 503, expected 2xx'
+ */
+export function headline(result: CheckResult): string {
+  const failing = result.checks.find((check) => check.status === 'fail')
+  if (result.status === 'fail' && failing) {
+    return failing.failures[0] ?? (failing.error ? `${failing.error.code}: ${failing.error.message}` : failing.summary)
+  }
+  if (result.status === 'warn') {
+    const warned = result.checks.find((check) => check.warnings.length > 0)
+    return warned?.warnings[0] ?? (result.retries > 0 ? `passed after ${plural(result.retries, 'retry', 'retries')}` : 'degraded')
+  }
+  return result.cause[0] ?? result.status
+}
+
 const STATUSES = new Set(['pass', 'warn', 'fail'])
 const COMPONENT_TYPES = new Set(['component', 'datastore', 'system'])
 
@@ -254,6 +288,7 @@ function readRecords(raw: unknown): CheckRecord[] {
     const error = r.error && typeof r.error === 'object' ? (r.error as Record<string, unknown>) : undefined
     const latencyMs = ms(r.latencyMs)
     const budgetMs = ms(r.budgetMs)
+    const warnBudgetMs = ms(r.warnBudgetMs)
     const phases =
       r.phases && typeof r.phases === 'object'
         ? Object.fromEntries(Object.entries(r.phases).flatMap(([name, value]) => (ms(value) === undefined ? [] : [[safeName(name), value]])))
@@ -269,6 +304,7 @@ function readRecords(raw: unknown): CheckRecord[] {
         ...(latencyMs !== undefined && { latencyMs }),
         ...(phases && Object.keys(phases).length > 0 && { phases }),
         ...(budgetMs !== undefined && { budgetMs }),
+        ...(warnBudgetMs !== undefined && { warnBudgetMs }),
         expected: text(r.expected),
         summary: text(r.summary),
         failures: lines(r.failures),

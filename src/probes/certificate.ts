@@ -7,11 +7,11 @@
  * @module
  */
 import { isIP } from 'node:net'
-import { checkServerIdentity, connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls'
+import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket } from 'node:tls'
 import { noConnection, noTlsHandshake, ProbeFailure, runExchange } from '../core/exchange.ts'
 import type { ProbeOptions, ProbeResult } from '../core/result.ts'
 import { formatHostPort, parseHostPort } from '../core/targets.ts'
-import { cutList, peerText, plural } from '../core/text.ts'
+import { cut, cutList, peerText, plural } from '../core/text.ts'
 import { checkCa, checkDays, checkDnsName, checkLimits, checkOptions } from '../core/validate.ts'
 
 /** Options of {@link probeCertificate}. */
@@ -35,6 +35,12 @@ export interface CertificateObserved {
   subject?: string
   /** Issuer common name (or organization). */
   issuer?: string
+  /** Subject distinguished name, RFC 4514 (`CN=api.example.com,O=Example\, Inc.`): most specific first, as OpenSSL and Go print it. */
+  subjectName?: string
+  /** Issuer distinguished name, RFC 4514. */
+  issuerName?: string
+  /** Serial number, lower-case hex (`04a1…`). */
+  serialNumber?: string
   /** Subject alternative names, e.g. `DNS:api.example.com` (the first 100). */
   altNames: string[]
   /** ISO dates. */
@@ -42,6 +48,9 @@ export interface CertificateObserved {
   validTo?: string
   /** Whole days until expiry (negative once expired). */
   daysLeft?: number
+  /** The earliest expiry (ISO date) in the chain: the leaf, the certificates the server sent with it, and the root they lead to. */
+  chainValidTo?: string
+  /** SHA-256 fingerprint, as Node prints it (`AB:CD:…`). */
   fingerprint256?: string
   /** TLS version negotiated, e.g. `TLSv1.3`. */
   protocol?: string
@@ -54,6 +63,12 @@ export interface CertificateObserved {
 const DAY_MS = 86_400_000
 /** Subject alternative names kept in `observed.altNames`. */
 const MAX_ALT_NAMES = 100
+/** Certificates of a chain read for its earliest expiry. */
+const MAX_CHAIN = 10
+/** Attributes of a distinguished name kept (`CN`, `O`, `OU`…). */
+const MAX_NAME_PARTS = 16
+/** Characters of a distinguished name kept. */
+const MAX_NAME_CHARS = 200
 const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'])
 const CHAIN_WORDS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
@@ -142,11 +157,15 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
   const issuer = firstOf(certificate.issuer?.CN ?? certificate.issuer?.O)
   observed.subject = subject === undefined ? undefined : peerText(subject, 200)
   observed.issuer = issuer === undefined ? undefined : peerText(issuer, 200)
+  observed.subjectName = distinguishedName(certificate.subject)
+  observed.issuerName = distinguishedName(certificate.issuer)
+  observed.serialNumber = /^[\dA-F]{1,128}$/i.test(certificate.serialNumber ?? '') ? certificate.serialNumber.toLowerCase() : undefined
   const altNames = (certificate.subjectaltname ?? '').split(', ').filter(Boolean)
   observed.altNames = altNames.slice(0, MAX_ALT_NAMES).map((name) => peerText(name, 200))
   observed.validFrom = validFrom.toISOString()
   observed.validTo = validTo.toISOString()
   observed.daysLeft = Math.floor((validTo.getTime() - now) / DAY_MS)
+  observed.chainValidTo = earliestExpiry(certificate, validTo).toISOString()
   observed.fingerprint256 = certificate.fingerprint256
 
   const problems: string[] = []
@@ -174,6 +193,46 @@ function inspect(certificate: DetailedPeerCertificate, observed: CertificateObse
 
 function firstOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * A name as RFC 4514 writes it, most specific attribute first (`CN=api,O=Example\, Inc.,C=FR`),
+ * as OpenSSL's `-nameopt RFC2253` and Go's `pkix.Name.String()` print it: each value cut and
+ * made printable before it is escaped, the whole cut.
+ */
+function distinguishedName(name: PeerCertificate['subject'] | undefined): string | undefined {
+  if (!name || typeof name !== 'object') return undefined
+  const parts = Object.entries(name)
+    .slice(0, MAX_NAME_PARTS)
+    .flatMap(([type, value]) =>
+      (Array.isArray(value) ? value : [value])
+        .slice(0, MAX_NAME_PARTS)
+        .map((one) => `${peerText(type, 40)}=${escapeDnValue(peerText(String(one), MAX_NAME_CHARS))}`),
+    )
+  return parts.length > 0 ? cut(parts.reverse().join(','), MAX_NAME_CHARS) : undefined
+}
+
+/** A value escaped as RFC 4514 asks: a backslash before `,` `+` `"` `\` `<` `>` `;`, a leading space or `#`, a trailing space. */
+function escapeDnValue(value: string): string {
+  return value
+    .replace(/[,+"\\<>;]/g, '\\$&')
+    .replace(/^[ #]/, '\\$&')
+    .replace(/ $/, '\\ ')
+}
+
+/**
+ * The earliest expiry of the chain as Node gives it: the leaf, the certificates the server
+ * sent with it, and the trusted root it leads to (at most {@link MAX_CHAIN} certificates).
+ */
+function earliestExpiry(certificate: DetailedPeerCertificate, leafValidTo: Date): Date {
+  let earliest = leafValidTo
+  const seen = new Set<PeerCertificate>([certificate])
+  for (let next = certificate.issuerCertificate; next && !seen.has(next) && seen.size < MAX_CHAIN; next = next.issuerCertificate) {
+    seen.add(next)
+    const validTo = new Date(next.valid_to)
+    if (validTo.getTime() < earliest.getTime()) earliest = validTo
+  }
+  return earliest
 }
 
 function describeCertificate(observed: CertificateObserved): string {

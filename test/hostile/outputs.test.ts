@@ -176,11 +176,14 @@ describe('names that try to forge a report', () => {
     expect(lines.filter((line) => /^not ok /.test(line))).toHaveLength(1)
   })
 
-  test('Nagios: one status line; perfdata labels unique, without quote, = or line break', async () => {
+  test('Nagios: one status line, then a line a check that no name can forge; perfdata labels unique, without quote, = or line break', async () => {
     const run = await prodcheck(PROJECT, ['run', '--format', 'nagios', ...NAMES], env)
-    expect(run.code).toBe(2)
+    // the checks are untagged, diagnostic: a failure is a WARNING
+    expect(run.code).toBe(1)
     const [status, ...rest] = run.stdout.trimEnd().split('\n')
-    expect(rest).toEqual([])
+    expect(status).toMatch(/^PRODCHECK WARNING - /)
+    for (const line of rest) expect(line).toMatch(/^(PASS|FAIL|WARN) |^ {2}\S/)
+    expect(rest.filter((line) => /^(PASS|FAIL|WARN) /.test(line))).toHaveLength(7)
     const labels = [...(status?.split(' | ')[1] ?? '').matchAll(/'([^']*)'=/g)].map((m) => m[1])
     expect(labels).toHaveLength(7)
     expect(new Set(labels).size).toBe(7)

@@ -1,3 +1,5 @@
+import { generateKeyPairSync, X509Certificate } from 'node:crypto'
+import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { TargetError } from '../../src/core/errors.ts'
 import { probeCertificate } from '../../src/probes/certificate.ts'
@@ -8,6 +10,8 @@ import { freePort, type Running, startSilent } from '../support/servers.ts'
 
 const ca = createCa()
 const LOCAL = ['localhost', '127.0.0.1']
+// a CA whose name needs RFC 4514 escapes; it lives 3650 days, its leaf 5000: the chain expires with the CA
+const oddCa = createCa('Example, Inc. "root" + CA')
 const certificates: Record<string, Issued> = {
   valid: ca.issue({ cn: 'localhost', altNames: LOCAL }),
   expired: ca.issue({ cn: 'localhost', altNames: LOCAL, validFromDays: -60, validForDays: 30 }),
@@ -15,6 +19,14 @@ const certificates: Record<string, Issued> = {
   expiringSoon: ca.issue({ cn: 'localhost', altNames: LOCAL, validFromDays: -360, validForDays: 365 }),
   wrongHost: ca.issue({ cn: 'other.example', altNames: ['other.example'] }),
   selfSigned: selfSigned('localhost', LOCAL),
+  outlivesItsCa: oddCa.issue({ cn: 'localhost', altNames: LOCAL, validForDays: 5000 }),
+  manyNames: withNames([
+    ['C', 'FR'],
+    ['O', 'Example'],
+    ['OU', 'web'],
+    ['OU', 'edge'],
+    ['CN', ' #localhost; '],
+  ]),
 }
 const servers: Record<string, Running> = {}
 
@@ -26,6 +38,27 @@ afterAll(async () => {
 })
 
 const at = (name: string): string => `localhost:${servers[name]?.port}`
+
+/** A self-signed certificate for localhost whose subject has these attributes, in this order. */
+function withNames(attributes: Array<[string, string]>): Issued {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  })
+  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey
+  const cert = forge.pki.createCertificate()
+  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e)
+  cert.serialNumber = '00ff10'
+  cert.validity.notBefore = new Date(Date.now() - 86_400_000)
+  cert.validity.notAfter = new Date(Date.now() + 30 * 86_400_000)
+  const names = attributes.map(([shortName, value]) => ({ shortName, value }))
+  cert.setSubject(names)
+  cert.setIssuer(names)
+  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }])
+  cert.sign(key, forge.md.sha256.create())
+  return { key: privateKey, cert: forge.pki.certificateToPem(cert) }
+}
 
 describe('probeCertificate', () => {
   test('passes a trusted, valid certificate for the host, and describes it', async () => {
@@ -39,6 +72,39 @@ describe('probeCertificate', () => {
     expect(result.observed.daysLeft).toBeGreaterThan(300)
     expect(result.summary).toMatch(/^CN=localhost valid until \d{4}-\d\d-\d\d \(\d+ days left\), issued by prodcheck test CA$/)
     expect(await handles.leaked()).toEqual([])
+  })
+
+  test('records the leaf as blackbox_exporter labels it: names, serial, SHA-256 fingerprint', async () => {
+    const result = await probeCertificate(at('valid'), { ca: ca.cert })
+    const leaf = new X509Certificate(certificates.valid?.cert ?? '')
+    expect(result.observed).toMatchObject({
+      subjectName: 'CN=localhost',
+      issuerName: 'CN=prodcheck test CA',
+      serialNumber: leaf.serialNumber.toLowerCase(),
+      fingerprint256: leaf.fingerprint256,
+    })
+    expect(result.observed.serialNumber).toMatch(/^[\da-f]{2,}$/)
+  })
+
+  test('writes names as RFC 4514 does: most specific first, special characters escaped', async () => {
+    const many = await probeCertificate(at('manyNames'))
+    expect(many.observed.subjectName).toBe('CN=\\ #localhost\\;\\ ,OU=edge,OU=web,O=Example,C=FR')
+    expect(many.observed.issuerName).toBe(many.observed.subjectName)
+    // the serial as OpenSSL and Go print it: bytes in hex, no leading zero byte
+    expect(many.observed.serialNumber).toBe('ff10')
+    const odd = await probeCertificate(at('outlivesItsCa'), { ca: oddCa.cert })
+    expect(odd.observed.issuerName).toBe('CN=Example\\, Inc. \\"root\\" \\+ CA')
+  })
+
+  test('records the earliest expiry of the chain: the leaf, or the CA when the leaf outlives it', async () => {
+    const valid = await probeCertificate(at('valid'), { ca: ca.cert })
+    expect(valid.observed.chainValidTo).toBe(valid.observed.validTo)
+    const outliving = await probeCertificate(at('outlivesItsCa'), { ca: oddCa.cert })
+    const caExpiry = new Date(new X509Certificate(oddCa.cert).validTo).toISOString()
+    expect(outliving.observed.chainValidTo).toBe(caExpiry)
+    expect(Date.parse(outliving.observed.validTo ?? '')).toBeGreaterThan(Date.parse(caExpiry))
+    // without the CA at hand, the chain is the leaf alone
+    expect((await probeCertificate(at('outlivesItsCa'))).observed.chainValidTo).toBe(outliving.observed.validTo)
   })
 
   test('fails an expired certificate, with the date and the days since', async () => {

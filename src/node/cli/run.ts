@@ -7,11 +7,12 @@
  */
 import { writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { CheckResult } from '../results.ts'
+import { type CheckResult, safeMessage } from '../results.ts'
 import { summaryLine } from '../reporter/table.ts'
 import { parseFlags } from './args.ts'
 import { parseDuration } from './duration.ts'
-import { FORMATS, type Format, formatReport, nagios } from './formats.ts'
+import { NAGIOS, nagios } from '../reporter/nagios.ts'
+import { FORMATS, type Format, formatReport } from './formats.ts'
 import { openSession, type RunOutcome } from '../session.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -27,10 +28,14 @@ Options:
   --output <file>      write the report there instead of stdout
   --timeout <duration> deadline of every check (e.g. 2s, 500ms), both tiers
   --wait <duration>    rerun the failing checks until they pass or this time is up (e.g. 2m)
+  --max-bytes <n>      with --format nagios: keep the whole output within n bytes
+                       (1024 for a classic NRPE packet; default 8192); the first line
+                       always fits 1024 bytes
   -h, --help           this help
 
 Exit codes: 0 all checks pass, 1 a check failed, 2 usage or configuration error.
-With --format nagios: 0 OK, 1 WARNING (degraded), 2 CRITICAL, 3 UNKNOWN.`
+With --format nagios: 0 OK; 1 WARNING (a diagnostic check failed, or a check is degraded);
+2 CRITICAL (a smoke check failed); 3 UNKNOWN (no check ran, or the run did not complete).`
 
 /** Seconds between two rounds of `--wait`. */
 const WAIT_ROUND_MS = 3000
@@ -52,6 +57,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       output: { type: 'string' },
       timeout: { type: 'string' },
       wait: { type: 'string' },
+      'max-bytes': { type: 'string' },
     },
     'run',
   )
@@ -64,9 +70,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     return await run(values, positionals, format)
   } catch (error) {
-    if (format === 'nagios' && error instanceof UsageError) {
-      process.stdout.write(`PRODCHECK UNKNOWN - ${error.message}\n`)
-      return 3
+    // a plugin that could not tell says UNKNOWN, on one line, whatever went wrong
+    if (format === 'nagios') {
+      const message = error instanceof Error ? error.message : String(error)
+      process.stdout.write(
+        `PRODCHECK UNKNOWN - ${error instanceof UsageError ? '' : 'error: '}${safeMessage(message).split('\n')[0]?.replace(/\|/g, '/')}\n`,
+      )
+      return NAGIOS.UNKNOWN
     }
     throw error
   }
@@ -76,6 +86,7 @@ async function run(values: Record<string, unknown>, filters: string[], format: F
   if (values.smoke && values.diagnostic) throw new UsageError('--smoke and --diagnostic exclude each other (give neither to run both tiers)')
   if (values.timeout !== undefined) process.env.PRODCHECK_TIMEOUT_MS = String(parseDuration(String(values.timeout), '--timeout'))
   const waitMs = values.wait === undefined ? 0 : parseDuration(String(values.wait), '--wait')
+  const maxBytes = values['max-bytes'] === undefined ? undefined : parseMaxBytes(String(values['max-bytes']))
   const tier = values.smoke ? 'smoke' : values.diagnostic ? 'diagnostic' : undefined
   const deadline = Date.now() + waitMs
 
@@ -97,11 +108,18 @@ async function run(values: Record<string, unknown>, filters: string[], format: F
   } finally {
     await session.close()
   }
-  const report = formatReport(format, outcome.results, outcome.errors)
+  const report = formatReport(format, outcome.results, outcome.errors, maxBytes)
   if (values.output) writeFileSync(String(values.output), report)
   else process.stdout.write(report)
   if (format === 'nagios') return nagios(outcome.results, outcome.errors).code
   return outcome.errors.length > 0 || failing(outcome.results).length > 0 ? 1 : 0
+}
+
+function parseMaxBytes(text: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < 256 || n > 1_048_576)
+    throw new UsageError(`--max-bytes takes a number of bytes from 256 to 1048576; got ${JSON.stringify(text)}`)
+  return n
 }
 
 function failing(results: readonly CheckResult[]): CheckResult[] {

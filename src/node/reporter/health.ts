@@ -8,6 +8,7 @@
  * @module
  */
 import type { CheckResult, CheckStatus, ComponentType } from '../results.ts'
+import { plural } from '../../core/text.ts'
 import { checkCause, summarize } from '../results.ts'
 
 /** One observation of a health+json check. */
@@ -66,8 +67,17 @@ function observations(result: CheckResult): HealthObservation[] {
   const base = { time: result.time, tier: result.tier, file: result.file }
   const list: HealthObservation[] = result.checks.map((check) => {
     // a check that passed only on a retry is degraded, as its test is
-    const status = check.status === 'pass' && result.status === 'warn' && result.retries > 0 ? 'warn' : check.status
-    const output = check.status === 'fail' ? checkCause(check) : status === 'warn' ? result.cause : []
+    const retried = check.status === 'pass' && result.status === 'warn' && result.retries > 0
+    const status = retried ? 'warn' : check.status
+    // each observation says its own check's cause: its failures, or the soft thresholds it crossed
+    const output =
+      check.status === 'fail'
+        ? checkCause(check)
+        : check.status === 'warn'
+          ? check.warnings.map((warning) => `${check.matcher} ${check.target}: ${warning}`)
+          : retried
+            ? [`passed after ${plural(result.retries, 'retry', 'retries')}`]
+            : []
     return {
       componentId: check.target,
       componentType: check.componentType,
@@ -82,8 +92,7 @@ function observations(result: CheckResult): HealthObservation[] {
   if (list.length === 0 || (result.status === 'fail' && !result.checks.some((check) => check.status === 'fail'))) {
     list.push({
       componentType: result.componentType,
-      observedValue: result.latencyMs,
-      observedUnit: 'ms',
+      ...(result.timed && { observedValue: result.latencyMs, observedUnit: 'ms' as const }),
       status: result.status === 'skip' ? 'pass' : result.status,
       ...base,
       ...(result.cause.length > 0 && { output: result.cause.join('\n') }),

@@ -1,7 +1,8 @@
 /**
  * The text report of a run: one row per check (tier, name, target, status, latency), then
  * for each failure what was expected, observed, what failed and the fix (from the check
- * records), and a summary line. Tests the tier filter left out are counted, not listed.
+ * records), for each degraded check why (the soft threshold it crossed, or its retries), and
+ * a summary line. Tests the tier filter left out are counted, not listed.
  *
  * @module
  */
@@ -23,8 +24,8 @@ export function formatTable(results: readonly CheckResult[]): string {
   const shown = results.filter((r) => r.skipReason !== 'filtered')
   const rows = shown.map((r) => [
     r.tier,
-    cut(r.name, MAX_NAME),
-    cut(r.checks.length === 0 ? '-' : `${r.checks[0]?.target}${r.checks.length > 1 ? ` +${r.checks.length - 1}` : ''}`, MAX_TARGET),
+    fit(r.name, MAX_NAME),
+    fit(r.checks.length === 0 ? '-' : `${r.checks[0]?.target}${r.checks.length > 1 ? ` +${r.checks.length - 1}` : ''}`, MAX_TARGET),
     statusText(r),
     r.status === 'skip' || !r.timed ? '—' : formatMs(r.latencyMs),
   ])
@@ -36,7 +37,10 @@ export function formatTable(results: readonly CheckResult[]): string {
       .join('  ')
       .trimEnd()
   const failures = shown.filter((r) => r.status === 'fail').map((r) => `\n✗ ${r.name} (${r.file})\n${explain(r)}`)
-  return [line(header), ...rows.map(line), ...failures, '', summaryLine(results), ''].join('\n')
+  const degraded = shown
+    .filter((r) => r.status === 'warn' && r.cause.length > 0)
+    .map((r) => `\n! ${r.name} (${r.file}): degraded\n${r.cause.map((c) => `    ${c}`).join('\n')}`)
+  return [line(header), ...rows.map(line), ...failures, ...degraded, '', summaryLine(results), ''].join('\n')
 }
 
 function statusText(result: CheckResult): string {
@@ -88,6 +92,10 @@ export function summaryLine(results: readonly CheckResult[]): string {
   return `${parts.join(', ')}${slowest ? `, slowest: ${slowest.name} ${formatMs(slowest.latencyMs)}` : ''}`
 }
 
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+/** A cell of at most `max` characters, cut with `…`, never inside a surrogate pair. */
+function fit(text: string, max: number): string {
+  if (text.length <= max) return text
+  const code = text.charCodeAt(max - 2)
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 2 : max - 1
+  return `${text.slice(0, end)}…`
 }

@@ -50,9 +50,11 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
-    if (this.current) {
+    // the run may end (and clear `current`) while it is being cancelled
+    const current = this.current
+    if (current) {
       await this.session.cancel().catch(() => {})
-      await this.current.catch(() => {})
+      await current.catch(() => {})
     }
   }
 

@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `GET /health` | smoke checks, health+json, 200 pass/warn, 503 fail or no run yet | no: the status and counts only; with the token, every check |
  * | `GET /diagnostics` | every check, with messages, health+json | yes |
- * | `GET /metrics` | Prometheus text | yes |
+ * | `GET /metrics` | Prometheus text, or OpenMetrics when `Accept` asks for it | yes |
  * | `GET /` | the status page | yes |
  *
  * With a token, an anonymous caller (a load balancer, a Kubernetes probe) learns whether the
@@ -20,7 +20,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { toHealthDocument, HEALTH_MEDIA_TYPE } from '../reporter/health.ts'
 import type { CheckResult } from '../results.ts'
-import type { Metrics } from './metrics.ts'
+import { type Metrics, type MetricsFormat, METRICS_CONTENT_TYPES, metricsFormat } from './metrics.ts'
 import { renderPage } from './page.ts'
 import type { Snapshot } from './scheduler.ts'
 
@@ -29,10 +29,12 @@ interface Prepared {
   status: number
   type: string
   body: string
+  /** The request headers the body depends on. */
+  vary?: string
 }
 
 type Route = '/' | '/health' | '/diagnostics' | '/metrics'
-type Responses = Record<Route, Prepared> & { anonymousHealth: Prepared }
+type Responses = Record<Route, Prepared> & { anonymousHealth: Prepared; openMetrics: Prepared }
 
 const ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/diagnostics', '/metrics'])
 const PUBLIC: ReadonlySet<string> = new Set(['/health'])
@@ -53,7 +55,16 @@ export interface HealthServer {
  */
 export function createHealthServer({ metrics, intervalMs, token }: { metrics: Metrics; intervalMs: number; token?: string }): HealthServer {
   const expected = token ? digest(token) : undefined
-  let prepared = prepare({ runs: 0, running: true, checks: [], errors: [] }, '', intervalMs)
+  const first: Snapshot = { runs: 0, running: true, checks: [], errors: [] }
+  let prepared = prepare(first, { prometheus: '', openmetrics: '# EOF\n' }, intervalMs)
+  let refreshed = false
+  // the metrics before the first run (no run yet: the alert rules see prodcheck_runs_total 0)
+  void exposition(metrics).then(
+    (texts) => {
+      if (!refreshed) prepared = prepare(first, texts, intervalMs)
+    },
+    () => {},
+  )
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
@@ -76,7 +87,12 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
         request.method,
       )
     }
-    send(response, allowed ? prepared[path as Route] : prepared.anonymousHealth, request.method)
+    if (!allowed) return send(response, prepared.anonymousHealth, request.method)
+    send(
+      response,
+      path === '/metrics' && metricsFormat(request.headers.accept) === 'openmetrics' ? prepared.openMetrics : prepared[path as Route],
+      request.method,
+    )
   })
   server.keepAliveTimeout = 5000
   server.headersTimeout = 10_000
@@ -85,12 +101,18 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
   return {
     server,
     async refresh(snapshot) {
-      prepared = prepare(snapshot, await metrics.text(), intervalMs)
+      refreshed = true
+      prepared = prepare(snapshot, await exposition(metrics), intervalMs)
     },
   }
 }
 
-function prepare(snapshot: Snapshot, metricsText: string, intervalMs: number): Responses {
+/** The metrics in every format `/metrics` serves. */
+async function exposition(metrics: Metrics): Promise<Record<MetricsFormat, string>> {
+  return { prometheus: await metrics.text('prometheus'), openmetrics: await metrics.text('openmetrics') }
+}
+
+function prepare(snapshot: Snapshot, metricsTexts: Record<MetricsFormat, string>, intervalMs: number): Responses {
   const smoke = snapshot.checks.filter((check) => check.tier === 'smoke')
   const health = healthOf(snapshot, smoke)
   const status = snapshot.runs > 0 && health.status !== 'fail' ? 200 : 503
@@ -103,7 +125,8 @@ function prepare(snapshot: Snapshot, metricsText: string, intervalMs: number): R
       body: `${JSON.stringify({ status: health.status, description: 'prodcheck smoke checks', notes: health.notes.slice(0, 1) })}\n`,
     },
     '/diagnostics': { status: 200, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(diagnostics(snapshot), null, 2)}\n` },
-    '/metrics': { status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: metricsText },
+    '/metrics': { status: 200, type: METRICS_CONTENT_TYPES.prometheus, body: metricsTexts.prometheus, vary: 'Accept' },
+    openMetrics: { status: 200, type: METRICS_CONTENT_TYPES.openmetrics, body: metricsTexts.openmetrics, vary: 'Accept' },
     '/': { status: 200, type: 'text/html; charset=utf-8', body: renderPage(snapshot, intervalMs) },
   }
 }
@@ -146,9 +169,10 @@ function diagnostics(snapshot: Snapshot): object {
   }
 }
 
-function send(response: ServerResponse, { status, type, body }: Prepared, method = 'GET'): void {
+function send(response: ServerResponse, { status, type, body, vary }: Prepared, method = 'GET'): void {
   response.writeHead(status, {
     'content-type': type,
+    ...(vary && { vary }),
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',

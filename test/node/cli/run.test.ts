@@ -108,13 +108,16 @@ describe('prodcheck run: formats', () => {
   test('junit: one testsuite per file, latencies as properties, failures with their message', async () => {
     const run = await prodcheck(BASIC, ['run', '--format', 'junit', ...ONE_FILE], { ...env, FAIL_URL: `http://127.0.0.1:${await freePort()}/x` })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="prodcheck" tests="6" failures="1" errors="0">/)
-    expect(run.stdout).toContain('<testsuite name="prod-tests/api.test.ts" tests="6" failures="1"')
     expect(run.stdout).toMatch(
-      /<testcase classname="prod-tests\/api\.test\.ts" name="api is up" time="[\d.]+">\s*<properties><property name="tier" value="smoke"\/><property name="prodcheck" value="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/health: pass HTTP 200 OK \([\d.]+ ms\)"\/><\/properties>/,
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="prodcheck" tests="6" failures="1" errors="0" time="[\d.]+">/,
+    )
+    expect(run.stdout).toContain('<testsuite name="prod-tests/api.test.ts" tests="6" failures="1"')
+    expect(run.stdout).toMatch(/<property name="api is up: latency_ms" value="[\d.]+"\/>/)
+    expect(run.stdout).toMatch(
+      /<testcase classname="prod-tests\/api\.test\.ts" name="api is up" time="[\d.]+" file="prod-tests\/api\.test\.ts">\s*<system-out>toRespondHttp http:\/\/127\.0\.0\.1:\d+\/health: pass HTTP 200 OK \([\d.]+ ms\)<\/system-out>/,
     )
     expect(run.stdout).toMatch(
-      /<failure message="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+">toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there: is the service running, and are host and port right\?<\/failure>/,
+      /<failure message="toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+" type="ECONNREFUSED">toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\nfix: nothing is listening there: is the service running, and are host and port right\?<\/failure>/,
     )
   })
 
@@ -122,28 +125,41 @@ describe('prodcheck run: formats', () => {
     const run = await prodcheck(BASIC, ['run', '--format', 'tap', ...ONE_FILE], { ...env, FAIL_URL: `http://127.0.0.1:${await freePort()}/x` })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^TAP version 13\n1\.\.6\n/)
-    expect(run.stdout).toMatch(/^ok 1 - api is up \(prod-tests\/api\.test\.ts\) # time=[\d.]+ms$/m)
+    expect(run.stdout).toMatch(/^ok 1 - api is up \(prod-tests\/api\.test\.ts\)\n {2}---\n {2}severity: pass\n {2}status: pass\n {2}tier: smoke\n/m)
+    expect(run.stdout).toMatch(/^ {2}latency_ms: [\d.]+$/m)
     expect(run.stdout).toMatch(
-      /^not ok 4 - the optional failing check \(prod-tests\/api\.test\.ts\)\n {2}---\n {2}message: '.*ECONNREFUSED.*'\n {2}severity: fail\n {2}cause: \|\n {4}toRespondHttp .*ECONNREFUSED.*\n {4}fix: nothing is listening there/m,
+      /^not ok 4 - the optional failing check \(prod-tests\/api\.test\.ts\)\n {2}---\n {2}message: '.*ECONNREFUSED.*'\n {2}severity: fail\n/m,
     )
+    expect(run.stdout).toMatch(/^ {4}- "fix\\x3a nothing is listening there/m)
   })
 
   test('nagios: OK 0, WARNING 1 for a degraded check, CRITICAL 2, UNKNOWN 3; perfdata in ms', async () => {
     const ok = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], env)
     expect(ok.code).toBe(0)
-    expect(ok.stdout).toMatch(/^PRODCHECK OK - 6 checks passed \| 'api is up'=[\d.]+ms;;; 'api answers JSON'=[\d.]+ms;;; /)
+    expect(ok.stdout).toMatch(/^PRODCHECK OK - 6 checks passed \| 'api is up'=[\d.]+ms;;2000;0; 'api answers JSON'=[\d.]+ms;;;0; /)
+    expect(ok.stdout.split('\n')[1]).toMatch(/^PASS api is up \[smoke, prod-tests\/api\.test\.ts\] [\d.]+ ms$/)
     flaky = 0
     const warning = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], { ...env, FLAKY_URL: `${api.url}/flaky`, RETRY: '1' })
     expect(warning.code).toBe(1)
     expect(warning.stdout).toMatch(/^PRODCHECK WARNING - 1 of 6 checks degraded: the optional flaky check \(passed after 1 retry\) \| /)
-    const critical = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], {
+    // an untagged (diagnostic) check that fails is a WARNING; a smoke check, CRITICAL
+    const diagnostic = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], {
       ...env,
       FAIL_URL: `http://127.0.0.1:${await freePort()}/x`,
     })
+    expect(diagnostic.code).toBe(1)
+    expect(diagnostic.stdout).toMatch(
+      /^PRODCHECK WARNING - 1 of 6 diagnostic checks failed: the optional failing check \(ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\) \| /,
+    )
+    const critical = await prodcheck(BASIC, ['run', '--format', 'nagios', ...ONE_FILE], {
+      ...env,
+      SMOKE_URL: `http://127.0.0.1:${await freePort()}/x`,
+    })
     expect(critical.code).toBe(2)
     expect(critical.stdout).toMatch(
-      /^PRODCHECK CRITICAL - 1 of 6 checks failed: the optional failing check \(toRespondHttp http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\) \| /,
+      /^PRODCHECK CRITICAL - 1 of 6 checks failed: the optional smoke check \(ECONNREFUSED: connection refused by 127\.0\.0\.1:\d+\) \| /,
     )
+    expect(critical.stdout).toMatch(/^ {2}fix: nothing is listening there/m)
     const unknown = await prodcheck(NO_PROD, ['run', '--format', 'nagios'])
     expect(unknown.code).toBe(3)
     expect(unknown.stdout).toMatch(/^PRODCHECK UNKNOWN - no project named "prod"/)
@@ -188,7 +204,7 @@ describe('prodcheck run: selection, deadlines, waiting, secrets', () => {
   })
 
   test('--wait gives up at its deadline, and reports the last failure', async () => {
-    const run = await prodcheck(BASIC, ['run', '--wait', '2s', ...ONE_FILE], { ...env, FAIL_URL: `http://127.0.0.1:${await freePort()}/x` })
+    const run = await prodcheck(BASIC, ['run', '--wait', '4s', ...ONE_FILE], { ...env, FAIL_URL: `http://127.0.0.1:${await freePort()}/x` })
     expect(run.code).toBe(1)
     expect(run.ms).toBeLessThan(15_000)
     expect(run.stderr).toMatch(/retrying/)

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { prodcheck, type ServeProcess, startServe } from '../../support/cli.ts'
-import { freePort, type Running, startHttp } from '../../support/servers.ts'
+import { freePort, type Running, startHttp, startSilent } from '../../support/servers.ts'
 
 const BASIC = resolve(import.meta.dirname, '../../fixtures/projects/basic')
 const TOKEN = 'serve-token-0123456789abcdef'
@@ -17,6 +18,24 @@ afterAll(async () => {
 async function get(url: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; body: string; headers: Headers }> {
   const response = await fetch(url, init)
   return { status: response.status, type: response.headers.get('content-type'), body: await response.text(), headers: response.headers }
+}
+
+/** What Prometheus 2.x sends: OpenMetrics first. */
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
+
+/** `promtool check metrics` on `text` (Debian's `prometheus` package; .ci/run installs it). */
+function checkMetrics(text: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((done, reject) => {
+    const child = spawn('/usr/bin/promtool', ['check', 'metrics'])
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => done({ code, output }))
+    child.stdin.end(text)
+  })
 }
 
 describe('prodcheck serve', () => {
@@ -76,6 +95,36 @@ describe('prodcheck serve', () => {
     expect(metrics.body).toMatch(/^prodcheck_run_duration_seconds [\d.]+$/m)
     expect(metrics.body).toMatch(/^prodcheck_last_run_timestamp_seconds \d+(\.\d+)?$/m)
     expect(metrics.body).toMatch(/^prodcheck_runs_total 1$/m)
+  })
+
+  test('/metrics: OpenMetrics when Accept asks for it, as Prometheus does; Prometheus text otherwise; both with the HTTP detail', async () => {
+    const open = await get(`${serve.url}/metrics`, { headers: { accept: PROMETHEUS_ACCEPT } })
+    expect(open.type).toBe(OPENMETRICS)
+    expect(open.headers.get('vary')).toBe('Accept')
+    expect(open.body).toMatch(/\n# EOF\n$/)
+    expect(open.body.match(/# EOF/g)).toHaveLength(1)
+    expect(open.body).toMatch(/^# TYPE prodcheck_runs counter\nprodcheck_runs_total 1$/m)
+    const text = await get(`${serve.url}/metrics`, { headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5' } })
+    expect(text.type).toBe('text/plain; version=0.0.4; charset=utf-8')
+    expect(text.headers.get('vary')).toBe('Accept')
+    expect(text.body).not.toContain('# EOF')
+    expect(text.body).toMatch(/^# TYPE prodcheck_runs_total counter\nprodcheck_runs_total 1$/m)
+    expect(await checkMetrics(text.body)).toEqual({ code: 0, output: '' })
+    const api = 'check="api is up",tier="smoke",file="prod-tests/api\\.test\\.ts"'
+    for (const body of [open.body, text.body]) {
+      expect(body).toMatch(new RegExp(`^prodcheck_http_status_code\\{${api}\\} 200$`, 'm'))
+      expect(body).toMatch(new RegExp(`^prodcheck_http_version\\{${api}\\} 1\\.1$`, 'm'))
+      expect(body).toMatch(new RegExp(`^prodcheck_http_redirects\\{${api}\\} 0$`, 'm'))
+      for (const phase of ['connect', 'processing', 'transfer']) {
+        expect(body).toMatch(new RegExp(`^prodcheck_http_duration_seconds\\{${api},phase="${phase}"\\} \\d[\\d.e-]*$`, 'm'))
+      }
+      // the check that got no answer has no HTTP detail: prodcheck_check_up says it is down
+      expect(body).not.toMatch(/^prodcheck_http_status_code\{check="the optional smoke check"/m)
+    }
+    // HEAD negotiates the same way
+    const head = await fetch(`${serve.url}/metrics`, { method: 'HEAD', headers: { accept: 'application/openmetrics-text' } })
+    expect(head.headers.get('content-type')).toBe(OPENMETRICS)
+    expect(await head.text()).toBe('')
   })
 
   test('/: the status page', async () => {
@@ -158,6 +207,28 @@ describe('prodcheck serve with a token', () => {
       expect((await get(`${serve.url}/metrics`)).status).toBe(401)
     } finally {
       await serve.stop()
+    }
+  })
+})
+
+describe('prodcheck serve: /metrics before the first run', () => {
+  test('has the run series (prodcheck_runs_total 0, which ProdcheckNeverRan alerts on), in either format', async () => {
+    // the check waits for an answer that never comes: the first run lasts until its deadline
+    const silent = await startSilent()
+    const serve = await startServe(BASIC, ['--interval', '60s', 'prod-tests/api.test.ts'], { API_URL: silent.url })
+    try {
+      const text = await get(`${serve.url}/metrics`)
+      expect(text.body).toMatch(/^prodcheck_runs_total 0$/m)
+      expect(text.body).toMatch(/^prodcheck_interval_seconds 60$/m)
+      expect(text.body).not.toMatch(/^prodcheck_check_up\{/m)
+      expect(await checkMetrics(text.body)).toEqual({ code: 0, output: '' })
+      const open = await get(`${serve.url}/metrics`, { headers: { accept: 'application/openmetrics-text' } })
+      expect(open.type).toBe(OPENMETRICS)
+      expect(open.body).toMatch(/^prodcheck_runs_total 0\n[\s\S]*\n# EOF\n$/m)
+      expect(serve.stderr()).not.toMatch(/run 1:/)
+    } finally {
+      await serve.stop()
+      await silent.close()
     }
   })
 })
