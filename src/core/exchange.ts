@@ -21,7 +21,7 @@
 import { abortedError, type Deadline, startDeadline } from './deadline.ts'
 import { SetupError, TargetError } from './errors.ts'
 import { describeNetworkError } from './network-errors.ts'
-import { budgetExceeded, openScope, type ProbeScope } from './probe-scope.ts'
+import { budgetExceeded, type HANDSHAKE_MAX_RECEIVED_BYTES, openScope, type ProbeScope } from './probe-scope.ts'
 import { latencyFailure, latencyWarning, type PhaseName, type Phases, type ProbeError, type ProbeResult, probeResult } from './result.ts'
 import { formatMs } from './text.ts'
 import type { Limits } from './validate.ts'
@@ -61,6 +61,12 @@ export interface ExchangeSetup<Observed> {
   signal: AbortSignal | undefined
   /** The byte budget of the sockets, when it is not `limits.maxReceivedBytes` (HTTP adds room for headers). */
   receiveBudget?: number
+  /**
+   * The byte budget when the options set none: a protocol whose exchange is a handshake only
+   * keeps {@link HANDSHAKE_MAX_RECEIVED_BYTES}, so that a peer flooding it with tiny packets,
+   * each parsed by the driver, costs little CPU as well as little memory.
+   */
+  defaultReceiveBudget?: number
 }
 
 /** A probe's exchange with its target, and its protocol's knowledge. */
@@ -110,7 +116,7 @@ export async function runExchange<Observed>(setup: ExchangeSetup<Observed>, prot
       return where()
     },
   }
-  const scope = openScope(spec.receiveBudget ?? limits.maxReceivedBytes)
+  const scope = openScope(spec.receiveBudget ?? limits.maxReceivedBytes ?? spec.defaultReceiveBudget)
   const deadline = startDeadline(limits.timeoutMs, spec.signal)
   const phases: Phases = {}
   let [phase, label] = spec.first ?? ['connect', 'connecting']

@@ -33,6 +33,14 @@ import { formatBytes } from './text.ts'
  */
 export const DEFAULT_MAX_RECEIVED_BYTES = 1024 * 1024
 
+/**
+ * Default budget of the protocols whose exchange is a handshake only (TCP, SMTP, AMQP, MQTT,
+ * NATS): 64 KiB, some ten times what their largest greeting takes. Their drivers parse every
+ * packet as it comes, and a peer sending a 2-byte packet without end (an MQTT PINGRESP) makes
+ * each byte cost CPU: the budget bounds that too (about 30,000 packets, not 500,000).
+ */
+export const HANDSHAKE_MAX_RECEIVED_BYTES = 64 * 1024
+
 /** The error a scope destroys its sockets with once a peer sent more than the budget. */
 export class BudgetError extends Error {
   override readonly name = 'BudgetError'

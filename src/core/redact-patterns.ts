@@ -35,10 +35,8 @@ const MAX_BLANKS = 16
 /** The longest stretch of text before an end (`@`) that a pattern needs to see, for cuts. */
 export const LONGEST_PATTERN = MAX_SCHEME + 3 + MAX_USER + 1 + MAX_PASSWORD + 1
 
-/** After `://`: a user name (up to a blank, `:`, `/`, `?`, `#`, `@` or a mask). */
-const USER = new RegExp(String.raw`(?:[^\s:/?#@*]|\*(?!\*\*)){0,${MAX_USER}}`, 'y')
-/** What ends a password: a blank, `/`, `?`, `#`, or a mask (so that redacting again finds nothing new). */
-const PASSWORD_END = /[\s/?#]|\*\*\*/g
+/** A blank beyond ASCII (no-break space, line separator…): it ends a password, as a blank, `/`, `?`, `#` or a mask do. */
+const UNICODE_BLANK = /\s/
 /** The end of a web scheme, just before `://` (`https`, `wss`…), as a word. */
 const WEB_SCHEME = /(?:^|[^a-z0-9+.-])(?:https?|wss?)$/i
 
@@ -120,30 +118,53 @@ class Scan {
     this.n = text.length
   }
 
+  /** Where a user name starting at `from` ends: a blank, `:`, `/`, `?`, `#`, `@` or a mask, at most MAX_USER on. */
+  userEnd(from: number): number {
+    const { text } = this
+    const end = Math.min(this.n, from + MAX_USER)
+    for (let at = from; at < end; at++) {
+      const c = text.charCodeAt(at)
+      if (c === 58 || c === 64 || c === 47 || c === 63 || c === 35 || c === 32 || (c >= 9 && c <= 13)) return at
+      if (c === 42 && text.startsWith('***', at)) return at
+      if (c > 127 && UNICODE_BLANK.test(text.charAt(at))) return at
+    }
+    return end
+  }
+
+  /** Where a password starting at `from` ends: a blank, `/`, `?`, `#` or a mask, at most MAX_PASSWORD on. */
+  passwordEnd(from: number): number {
+    const { text } = this
+    const end = Math.min(this.n, from + MAX_PASSWORD)
+    for (let at = from; at < end; at++) {
+      const c = text.charCodeAt(at)
+      if (c === 47 || c === 63 || c === 35 || c === 32 || (c >= 9 && c <= 13)) return at
+      if (c === 42 && text.startsWith('***', at)) return at
+      if (c > 127 && UNICODE_BLANK.test(text.charAt(at))) return at
+    }
+    return end
+  }
+
   run(): number[] {
     const { text, n, spans } = this
     // 1. scheme://user:password@ and https://token@, from one `://` to the next
     for (let i = text.indexOf('://'); i !== -1; ) {
       let next = i + 3
       if (i > 0 && is(text.charCodeAt(i - 1), SCHEME)) {
-        USER.lastIndex = next
-        const userEnd = next + (USER.exec(text)?.[0].length ?? 0)
+        const userEnd = this.userEnd(next)
         const after = this.at(userEnd)
         if (after === 58) {
-          // the password runs to the last `@` before a blank, `/`, `?`, `#` or a mask
-          PASSWORD_END.lastIndex = userEnd + 1
-          const stop = PASSWORD_END.exec(text)?.index ?? n
-          // (searched in the password's window only: a search of the whole text, from each `://`, would be quadratic)
-          const limit = Math.min(stop, userEnd + 1 + MAX_PASSWORD)
-          const window = text.slice(userEnd + 1, limit)
-          const found = window.lastIndexOf('@')
-          if (found !== -1) {
-            this.push(userEnd + 1, userEnd + 1 + found)
-            next = userEnd + 2 + found
+          // the password runs to the last `@` before a blank, `/`, `?`, `#` or a mask, within
+          // MAX_PASSWORD: read up to its end only (a search of the rest of the text, or a copy of
+          // the whole window, from each `://`, would make a text of many URLs quadratic)
+          const end = this.passwordEnd(userEnd + 1)
+          const at = end > userEnd + 1 ? text.lastIndexOf('@', end - 1) : -1
+          if (at > userEnd) {
+            this.push(userEnd + 1, at)
+            next = at + 1
           } else {
             // a report cut the URL in its password (`postgres://app:S3cretPa…`): what is shown is masked
-            const cut = window.indexOf('…')
-            if (cut > 0) this.push(userEnd + 1, userEnd + 1 + cut)
+            const cut = text.indexOf('…', userEnd + 1)
+            if (cut > userEnd + 1 && cut < end) this.push(userEnd + 1, cut)
           }
         } else if (after === 64 && userEnd > next && WEB_SCHEME.test(text.slice(Math.max(0, i - 6), i))) {
           this.push(next, userEnd)

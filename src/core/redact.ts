@@ -39,6 +39,10 @@ const SECRET_WORDS = new Set([
   'passcode',
   'pass',
   'pwd',
+  'pw',
+  'pgpass',
+  'userpass',
+  'dbpass',
   'pin',
   'secret',
   'secrets',
@@ -126,7 +130,14 @@ export function registerSecret(value: string | undefined | null, scope?: object)
   registry.add(value)
   // the forms reports print it in: URL-encoded, decoded, JSON-escaped, quoted by util.inspect
   // (console.log, Vitest's diffs), and line by line for a multi-line secret (a PEM key in a diff)
-  const forms = [encodeURIComponent(value), safeDecode(value), JSON.stringify(value).slice(1, -1), inspect(value).slice(1, -1)]
+  // and single-quoted by Vitest's assertion messages (loupe: `'it\'s'`)
+  const forms = [
+    encodeURIComponent(value),
+    safeDecode(value),
+    JSON.stringify(value).slice(1, -1),
+    inspect(value).slice(1, -1),
+    value.replace(/\\/g, '\\\\').replace(/'/g, "\\'"),
+  ]
   if (value.includes('\n')) forms.push(...value.split(/\r?\n/).filter((line) => line.trim().length >= MIN_LINE_LENGTH))
   for (const form of forms) if (form.length >= MIN_SECRET_LENGTH) registry.add(form)
 }
@@ -240,9 +251,18 @@ export function isSecretParam(name: string): boolean {
 export function registerNamedSecret(name: string, value: string | undefined, scope?: object): void {
   if (value === undefined || !isSecretName(name) || TRIVIAL_VALUE.test(value.trim())) return
   registerSecret(value, scope)
-  // `Bearer abc`, `Basic dXNl`: the credential alone is echoed too
-  const credential = /^(?:Bearer|Basic|Token|ApiKey|Digest)[ \t]+(\S{4,})$/i.exec(value.trim())?.[1]
-  if (credential) registerSecret(credential, scope)
+  // `Bearer abc`, `SSWS abc`, `Basic dXNl`: the credential alone is echoed too, whatever the
+  // scheme, and Basic's decoded (`user:password`, and the password)
+  const [, scheme = '', credential] = /^([A-Za-z][\w.-]{0,31})[ \t]+(\S{4,})$/.exec(value.trim()) ?? []
+  if (!credential) return
+  registerSecret(credential, scope)
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(credential, 'base64').toString('utf8')
+    if (decoded.includes(':') && !decoded.includes('\ufffd')) {
+      registerSecret(decoded, scope)
+      registerSecret(decoded.slice(decoded.indexOf(':') + 1), scope)
+    }
+  }
 }
 
 /**
@@ -369,6 +389,7 @@ function maskSecrets(text: string, secrets: readonly string[]): string {
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK)
     return out
   }
+  if (!secrets.some((secret) => text.includes(secret))) return text
   if (!text.includes(`:${MASK}@`)) return replace(text)
   let out = ''
   let last = 0
@@ -384,32 +405,34 @@ function maskSecrets(text: string, secrets: readonly string[]): string {
 const ELLIPSIS = '…'
 /** The longest start of a secret looked for before an ellipsis, and the most ellipses looked at. */
 const MAX_CUT_PREFIX = 128
-const MAX_ELLIPSES = 256
+const MAX_ELLIPSES = 1024
 
 /**
  * Masks the start of a registered secret that a report cut with an ellipsis (Vitest shows a
  * long value as its first characters and `…`): the part shown is no less secret.
  */
 function maskCutSecrets(text: string, secrets: readonly string[]): string {
-  let out = text
+  // pieces appended once each: rebuilding the whole text at every ellipsis would be quadratic
+  let out = ''
+  let from = 0
   let seen = 0
-  for (let p = out.indexOf(ELLIPSIS); p !== -1 && seen < MAX_ELLIPSES; p = out.indexOf(ELLIPSIS, p + 1), seen++) {
+  for (let p = text.indexOf(ELLIPSIS); p !== -1 && seen < MAX_ELLIPSES; p = text.indexOf(ELLIPSIS, p + 1), seen++) {
     let longest = 0
     for (const secret of secrets) {
-      // the longest k such that the k characters before the ellipsis begin the secret
-      for (let j = Math.max(0, p - Math.min(MAX_CUT_PREFIX, secret.length - 1)); j <= p - MIN_SECRET_LENGTH; j++) {
-        if (out.charCodeAt(j) === secret.charCodeAt(0) && out.startsWith(secret.slice(0, p - j), j)) {
+      // the longest k such that the k characters before the ellipsis begin the secret (not reaching back into what was masked)
+      for (let j = Math.max(from, p - Math.min(MAX_CUT_PREFIX, secret.length - 1)); j <= p - MIN_SECRET_LENGTH; j++) {
+        if (text.charCodeAt(j) === secret.charCodeAt(0) && text.startsWith(secret.slice(0, p - j), j)) {
           longest = Math.max(longest, p - j)
           break
         }
       }
     }
     if (longest > 0) {
-      out = `${out.slice(0, p - longest)}${MASK}${out.slice(p)}`
-      p = p - longest + MASK.length
+      out += `${text.slice(from, p - longest)}${MASK}`
+      from = p
     }
   }
-  return out
+  return out + text.slice(from)
 }
 
 /**

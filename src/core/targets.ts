@@ -13,8 +13,8 @@ import { checkOptions, describeValue } from './validate.ts'
 import { redact, registerUrlSecrets } from './redact.ts'
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i
-// C0 controls, DEL, and whitespace: never valid anywhere in a target
-const CONTROL = /[\u0000-\u0020\u007f]/
+// C0 controls, DEL, C1 controls, and whitespace: never valid anywhere in a target
+const CONTROL = /[\u0000-\u0020\u007f-\u009f]/
 
 /**
  * Checks that `input` is a non-empty string (or URL) and returns it trimmed.
@@ -85,6 +85,8 @@ export function parseHost(input: unknown): string {
  */
 export function parseUrl(input: unknown, protocols: readonly string[], what: string): URL {
   const raw = requireTarget(input, what)
+  // `http:///x` parses, as host x: an empty authority is a typo, not a host
+  if (/^[a-z][a-z0-9+.-]*:\/\/[/?#]/i.test(raw)) throw new TargetError(`${describeValue(raw)} has no host after "//": expected ${what}`)
   let url: URL
   try {
     url = new URL(raw)
@@ -135,7 +137,7 @@ export function parseUrl(input: unknown, protocols: readonly string[], what: str
 
 const WEB_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:'])
 // C0 controls and DEL, once decoded
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
 
 function safeDecode(text: string): string {
   try {

@@ -24,16 +24,43 @@ export function invalid(name: string, what: string, value: unknown): TargetError
   return new TargetError(`${name} must be ${what}, got ${describeValue(value)}`)
 }
 
+/** The options every probe takes ({@link ProbeOptions}). */
+const COMMON_OPTIONS = ['timeoutMs', 'maxLatencyMs', 'warnLatencyMs', 'maxReceivedBytes']
+
 /**
- * Checks that a probe's options are an object (or absent), and returns them.
+ * Checks that a probe's options are an object (or absent), and returns them. Given the names
+ * of the probe's own options, refuses any other name (a typo such as `statuss` would otherwise
+ * be ignored, and the check would test something else than meant), suggesting the closest.
  *
  * @example
- * const { count = 3 } = checkOptions(options)
+ * const { count = 3 } = checkOptions(options, ['count'])
  */
-export function checkOptions<O extends object>(options: O | undefined): O {
+export function checkOptions<O extends object>(options: O | undefined, own?: readonly string[]): O {
   if (options === undefined) return {} as O
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalid('options', 'an object', options)
+  if (own) {
+    const known = [...own, ...COMMON_OPTIONS]
+    for (const name of Object.keys(options)) {
+      if (known.includes(name)) continue
+      const near = known.find((candidate) => distance(candidate.toLowerCase(), name.toLowerCase()) <= 2)
+      throw new TargetError(`unknown option ${describeValue(name)}${near ? ` (did you mean ${near}?)` : ''}: the options are ${known.join(', ')}`)
+    }
+  }
   return options
+}
+
+/** Edit distance of two short names (options' names: a few dozen characters at most). */
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = row
+  }
+  return previous[b.length] ?? 3
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { redactProcessOutput } from './output-redaction.ts'
 import type { TestProjectInlineConfiguration, TestTagDefinition } from 'vitest/config'
 import { DEFAULT_TIMEOUT_MS, TEST_TIMEOUT_MARGIN_MS } from '../core/deadline.ts'
 
@@ -72,6 +73,8 @@ export const TIERS = {
  * export default defineConfig({ test: { projects: [{ test: { name: 'unit', include: ['test/**\/*.test.ts'] } }, defineProdProject()] } })
  */
 export function defineProdProject(options: ProdProjectOptions = {}): TestProjectInlineConfiguration {
+  // what Vitest prints in this process (code frames of the check files, names) is redacted too
+  redactProcessOutput()
   // `prodcheck run --timeout` sets one deadline for every check, both tiers
   const forced = process.env[TIMEOUT_VARIABLE] ? positive(TIMEOUT_VARIABLE, Number(process.env[TIMEOUT_VARIABLE])) : undefined
   const timeoutMs = forced ?? positive('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS

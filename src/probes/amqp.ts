@@ -6,6 +6,7 @@
  */
 import { importDriver, once } from '../core/drivers.ts'
 import { closeGracefully } from '../core/deadline.ts'
+import { HANDSHAKE_MAX_RECEIVED_BYTES } from '../core/probe-scope.ts'
 import { runExchange } from '../core/exchange.ts'
 import { describeNetworkError, errorMessage } from '../core/network-errors.ts'
 import { redact } from '../core/redact.ts'
@@ -31,7 +32,7 @@ interface AmqpConnection {
  * const result = await probeAmqp('amqp://app:secret@rabbit:5672/orders')
  */
 export async function probeAmqp(target: string, options: ProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, []))
   const url = parseUrl(target, ['amqp:', 'amqps:'], 'an amqp:// or amqps:// URL')
   const { host, port, where } = endpoint(url, url.protocol === 'amqps:' ? 5671 : 5672)
   const vhost = decodeURIComponent(url.pathname.slice(1)) || '/'
@@ -40,7 +41,7 @@ export async function probeAmqp(target: string, options: ProbeOptions = {}, sign
   const amqp = await importDriver(loadAmqplib, 'amqplib', `${url.protocol}//`)
   let connection: AmqpConnection | undefined
   return runExchange(
-    { where, target: displayUrl(url), limits, observed, signal },
+    { where, target: displayUrl(url), limits, observed, signal, defaultReceiveBudget: HANDSHAKE_MAX_RECEIVED_BYTES },
     {
       first: ['handshake', 'opening the AMQP connection'],
       exchange: async (step) => {

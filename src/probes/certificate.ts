@@ -93,7 +93,7 @@ export async function probeCertificate(
   options: CertificateProbeOptions = {},
   signal?: AbortSignal,
 ): Promise<ProbeResult<CertificateObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, ['minDaysLeft', 'warnDaysLeft', 'servername', 'ca']))
   const { host, port } = parseHostPort(target, { what: 'host[:port] or an https:// URL', defaultPort: 443, schemes: ['https:', 'tls:'] })
   const minDaysLeft = checkDays('minDaysLeft', options.minDaysLeft) ?? 0
   const warnDaysLeft = checkDays('warnDaysLeft', options.warnDaysLeft)

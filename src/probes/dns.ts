@@ -85,7 +85,7 @@ const DNS_ERRORS: Record<string, (name: string, type: string, servers: string) =
  * console.log(result.observed.records)
  */
 export async function probeDns(target: string, options: DnsProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DnsObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, ['type', 'includes', 'servers']))
   const raw = requireTarget(target, 'a DNS name')
   if (isIP(raw) || !isHostname(raw))
     throw new TargetError(`${describeValue(raw)} is not a DNS name (e.g. "api.example.com", "_sip._tcp.example.com")`)

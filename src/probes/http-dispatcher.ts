@@ -56,6 +56,8 @@ export interface HttpProgress {
   bytes: number
   /** Unrequested `100 Continue` responses skipped before the final one. */
   continues: number
+  /** Set when the server sent more interim (1xx) responses than a server does: the socket was destroyed. */
+  interimFlood?: boolean
   /** HTTP version of the final response (`1.1`), when read on a direct connection. */
   httpVersion?: string
 }
@@ -149,7 +151,11 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, step: Ste
       socket.once('connect', () => settle(null))
     }
     step.scope.adopt(socket)
-    skipContinue(socket, { skipped: () => progress.continues++, final: (version) => (progress.httpVersion = version) })
+    skipContinue(socket, {
+      skipped: () => progress.continues++,
+      flooded: () => (progress.interimFlood = true),
+      final: (version) => (progress.httpVersion = version),
+    })
     socket.setNoDelay(true)
     socket.once('error', (error) => settle(error))
     if (signal.aborted) abort()

@@ -16,6 +16,8 @@ import type { Socket } from 'node:net'
 
 /** Longest informational block held back; past it, the bytes go to undici as they are. */
 const MAX_BLOCK = 16 * 1024
+/** Interim responses taken before the final one: a server sends one 100, a few 103; more is a flood, and each costs a parse. */
+export const MAX_INTERIM = 16
 /** An informational status line: `HTTP/1.1 1xx` (101 is an upgrade, never asked for: undici refuses it). */
 const INFORMATIONAL = /^HTTP\/1\.[01] (1\d\d)[ \r\n]/
 /** The version of a final status line. */
@@ -25,6 +27,8 @@ const FINAL = /^HTTP\/(1\.[01]) /
 export interface InformationalEvents {
   /** An unrequested `100 Continue` was taken off. */
   skipped(): void
+  /** More than {@link MAX_INTERIM} interim responses came: the socket is destroyed. */
+  flooded(): void
   /** The final status line arrived, with this HTTP version (`1.1`, `1.0`). */
   final(version: string): void
 }
@@ -34,10 +38,11 @@ export interface InformationalEvents {
  * and of the HTTP version of the final response.
  *
  * @example
- * skipContinue(socket, { skipped: () => continues++, final: (version) => (httpVersion = version) })
+ * skipContinue(socket, { skipped: () => continues++, flooded: () => (flood = true), final: (version) => (httpVersion = version) })
  */
 export function skipContinue(socket: Socket, events: InformationalEvents): void {
   let held: Buffer | undefined = Buffer.alloc(0)
+  let interim = 0
   const push = socket.push
   socket.push = function continueFilter(this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (held === undefined || typeof chunk === 'string') return push.call(this, chunk, encoding)
@@ -62,6 +67,12 @@ export function skipContinue(socket: Socket, events: InformationalEvents): void 
         if (buffer.length > MAX_BLOCK) break
         held = buffer
         return true
+      }
+      if (++interim > MAX_INTERIM) {
+        held = undefined
+        events.flooded()
+        this.destroy()
+        return false
       }
       // a 100 is taken off; a 102 or 103 goes on to undici, which skips them, and the next block is read
       if (status === '100') events.skipped()

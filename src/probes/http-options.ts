@@ -96,8 +96,24 @@ export interface Expectations {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** The options of {@link HttpProbeOptions}, beside those every probe takes. */
+const HTTP_OPTIONS = [
+  'method',
+  'headers',
+  'body',
+  'status',
+  'bodyIncludes',
+  'bodyMatches',
+  'json',
+  'headersMatch',
+  'followRedirects',
+  'tls',
+  'proxy',
+  'maxBodyBytes',
+]
+
 // field values are Latin-1 on one line: visible characters, spaces and tabs (RFC 9110 §5.5)
-const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/
+const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]|[^\u0000-\u00ff]/
 /** Headers of the connection, not of the request: the probe (and undici) set them. */
 const CONNECTION_HEADERS = new Set([
   'connection',
@@ -120,7 +136,7 @@ const CONNECTION_HEADERS = new Set([
  * // { authorization: 'Basic dTpw', 'content-type': 'application/json' }
  */
 export function checkRequest(url: URL, options: HttpProbeOptions): CheckedRequest {
-  checkOptions(options)
+  checkOptions(options, HTTP_OPTIONS)
   if (options.method !== undefined && (typeof options.method !== 'string' || !TOKEN.test(options.method) || /^connect$/i.test(options.method))) {
     throw new TargetError(`method must be an HTTP method such as "GET", "HEAD" or "POST", got ${describeValue(options.method)}`)
   }

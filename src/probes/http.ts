@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { MAX_INTERIM } from './http-informational.ts'
 import { STATUS_CODES } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { once } from '../core/drivers.ts'
@@ -313,6 +314,13 @@ function httpFailure(code: string, message: string, hint: string): ProbeFailure 
 }
 
 function describeHttpError(error: unknown, url: URL, where: string, progress: HttpProgress, step: Step): ProbeError {
+  if (progress.interimFlood) {
+    return {
+      code: 'EPROTOCOL',
+      message: `${where} sent more than ${MAX_INTERIM} interim (1xx) responses and no final one: the check stopped reading`,
+      hint: 'a server sends one 100 Continue or a few 103 Early Hints, not a stream of them: check the server, or the proxy in front of it',
+    }
+  }
   const phase = currentPhase(step)
   const code = errorCode(error)
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { MqttClient } from 'mqtt'
 import { importDriver, once } from '../core/drivers.ts'
+import { HANDSHAKE_MAX_RECEIVED_BYTES } from '../core/probe-scope.ts'
 import { runExchange } from '../core/exchange.ts'
 import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import { redact } from '../core/redact.ts'
@@ -25,14 +26,14 @@ const loadMqtt = once(() => import('mqtt'))
  * const result = await probeMqtt('mqtts://device:secret@broker:8883')
  */
 export async function probeMqtt(target: string, options: ProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, []))
   const url = parseUrl(target, ['mqtt:', 'mqtts:'], 'an mqtt:// or mqtts:// URL')
   const { host, port, where } = endpoint(url, url.protocol === 'mqtts:' ? 8883 : 1883)
   const observed: BrokerObserved = { protocol: 'mqtt', host, port }
   const mqtt = await importDriver(loadMqtt, 'mqtt', `${url.protocol}//`)
   let client: MqttClient | undefined
   return runExchange(
-    { where, target: displayUrl(url), limits, observed, signal },
+    { where, target: displayUrl(url), limits, observed, signal, defaultReceiveBudget: HANDSHAKE_MAX_RECEIVED_BYTES },
     {
       first: ['handshake', 'waiting for CONNACK'],
       exchange: async (step) => {

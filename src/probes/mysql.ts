@@ -45,7 +45,7 @@ const ERROR_HINTS: Record<string, string> = {
  * const result = await probeMysql('mysql://app:secret@db:3306/app', { query: 'select 1' })
  */
 export async function probeMysql(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, ['query']))
   const url = parseUrl(dsn, ['mysql:', 'mariadb:'], 'a mysql:// or mariadb:// DSN')
   const query = checkQuery(options.query)
   const where = hostPort(url, 3306)

@@ -7,6 +7,7 @@
 import { connect } from 'node:net'
 import { importDriver, once } from '../core/drivers.ts'
 import { closeGracefully } from '../core/deadline.ts'
+import { HANDSHAKE_MAX_RECEIVED_BYTES } from '../core/probe-scope.ts'
 import { runExchange } from '../core/exchange.ts'
 import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import type { ProbeScope } from '../core/probe-scope.ts'
@@ -35,7 +36,7 @@ interface NatsConnection {
  * const result = await probeNats('nats://app:secret@nats.internal:4222')
  */
 export async function probeNats(target: string, options: ProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<BrokerObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, []))
   const url = parseUrl(target, ['nats:', 'tls:'], 'a nats:// or tls:// URL')
   const { host, port, where } = endpoint(url, 4222)
   const observed: BrokerObserved = { protocol: 'nats', host, port }
@@ -45,7 +46,7 @@ export async function probeNats(target: string, options: ProbeOptions = {}, sign
   const nats = await importDriver(loadNats, 'nats', `${url.protocol}//`)
   let connection: NatsConnection | undefined
   return runExchange(
-    { where, target: displayUrl(url), limits, observed, signal },
+    { where, target: displayUrl(url), limits, observed, signal, defaultReceiveBudget: HANDSHAKE_MAX_RECEIVED_BYTES },
     {
       first: ['handshake', 'waiting for the NATS handshake'],
       exchange: async (step) => {

@@ -82,7 +82,7 @@ export function pingSchedule(count: number, timeoutMs: number): { intervalSecond
  * console.log(result.ok, result.observed.avgMs, result.observed.packetLossPercent)
  */
 export async function probePing(target: string, options: PingProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<PingObserved>> {
-  const { maxLatencyMs, ...limits } = checkLimits(checkOptions(options))
+  const { maxLatencyMs, ...limits } = checkLimits(checkOptions(options, ['count']))
   const host = parseHost(target)
   const count = checkInteger('count', options.count, 1, 100) ?? 3
   const binary = await findBinary('ping')

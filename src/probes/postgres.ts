@@ -46,7 +46,7 @@ const SQLSTATE_HINTS: Record<string, string> = {
  * const result = await probePostgres('postgres://app:secret@db:5432/app?sslmode=require', { query: 'select 1' })
  */
 export async function probePostgres(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, ['query']))
   const url = parseUrl(dsn, ['postgres:', 'postgresql:'], 'a postgres:// DSN')
   checkOneOf('sslmode', url.searchParams.get('sslmode') ?? undefined, SSL_MODES)
   const query = checkQuery(options.query)

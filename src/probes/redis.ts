@@ -41,7 +41,7 @@ const REPLY_HINTS: Array<[RegExp, string]> = [
  * console.log(result.observed.reply)
  */
 export async function probeRedis(dsn: string, options: DatabaseProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<DatabaseObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, ['query']))
   const url = parseUrl(dsn, ['redis:', 'rediss:'], 'a redis:// or rediss:// DSN')
   if (!/^\/?\d*$/.test(url.pathname)) {
     throw new TargetError(`${describeValue(dsn)}: the path must be a database number such as /0, got ${describeValue(url.pathname)}`)

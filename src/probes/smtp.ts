@@ -8,6 +8,7 @@
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { once } from '../core/drivers.ts'
 import { TargetError } from '../core/errors.ts'
+import { HANDSHAKE_MAX_RECEIVED_BYTES } from '../core/probe-scope.ts'
 import { runExchange, timeoutError } from '../core/exchange.ts'
 import { describeNetworkError, errorCode, errorMessage } from '../core/network-errors.ts'
 import { redact, registerSecret } from '../core/redact.ts'
@@ -53,7 +54,7 @@ const HINTS: Record<string, string> = {
  * console.log(result.ok, result.observed.secure)
  */
 export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<SmtpObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, ['auth', 'requireTls', 'tls']))
   const url = parseUrl(target, ['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL')
   const secure = url.protocol === 'smtps:'
   const { host, port, where } = endpoint(url, secure ? 465 : 587)
@@ -88,7 +89,7 @@ export async function probeSmtp(target: string, options: SmtpProbeOptions = {}, 
   })
   failed.catch(() => {})
   return runExchange(
-    { where, target: displayUrl(url), limits, observed, signal },
+    { where, target: displayUrl(url), limits, observed, signal, defaultReceiveBudget: HANDSHAKE_MAX_RECEIVED_BYTES },
     {
       exchange: async (step) => {
         await step.race(
@@ -136,6 +137,15 @@ function checkAuth(auth: unknown): { user: string; pass: string } | undefined {
     throw new TargetError(`auth must be { user: string, pass: string }, got ${describeValue(auth)}`)
   }
   registerSecret(pass)
+  // AUTH sends them on the command line: a line break would end it and start another command
+  for (const [part, value] of [
+    ['user', user],
+    ['pass', pass],
+  ] as const) {
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
+      throw new TargetError(`auth.${part} has a control character (such as CR or LF): it would be sent to the server as it is; remove it`)
+    }
+  }
   return { user, pass }
 }
 

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net'
 import { noConnection, runExchange } from '../core/exchange.ts'
 import type { ProbeOptions, ProbeResult } from '../core/result.ts'
 import { formatHostPort, parseHostPort } from '../core/targets.ts'
+import { HANDSHAKE_MAX_RECEIVED_BYTES } from '../core/probe-scope.ts'
 import { checkLimits, checkOptions } from '../core/validate.ts'
 
 /** Options of {@link probeTcp}. */
@@ -31,13 +32,13 @@ export interface TcpObserved {
  * console.log(result.ok, result.latencyMs)
  */
 export async function probeTcp(target: string, options: TcpProbeOptions = {}, signal?: AbortSignal): Promise<ProbeResult<TcpObserved>> {
-  const limits = checkLimits(checkOptions(options))
+  const limits = checkLimits(checkOptions(options, []))
   const { host, port } = parseHostPort(target, { what: 'host:port', schemes: ['tcp:'] })
   const where = formatHostPort({ host, port })
   const observed: TcpObserved = { host, port }
   let socket: Socket | undefined
   return runExchange(
-    { where, limits, observed, signal },
+    { where, limits, observed, signal, defaultReceiveBudget: HANDSHAKE_MAX_RECEIVED_BYTES },
     {
       exchange: async (step) => {
         await step.race(

@@ -28,6 +28,24 @@ describe('redact', () => {
     expect(redact(redact('amqp://rabbit:rabbit@mq:5672'))).toBe('amqp://rabbit:***@mq:5672')
   })
 
+  test('masks a secret in the forms assertion messages quote it in', () => {
+    registerSecret("qa01Zq9k'x\\y")
+    expect(redact("expected 'qa01Zq9k\\'x\\\\y' to be ''")).toBe("expected '***' to be ''")
+  })
+
+  test('registers the credential of any Authorization scheme, and Basic decoded', () => {
+    registerNamedSecret('Authorization', 'SSWS hx09Zq9kSSWS')
+    expect(redact('token hx09Zq9kSSWS rejected')).toBe('token *** rejected')
+    registerNamedSecret('Authorization', `Basic ${Buffer.from('user:hx24Zq9kB').toString('base64')}`)
+    expect(redact('echo: user:hx24Zq9kB')).toBe('echo: ***')
+    expect(redact('password hx24Zq9kB')).toBe('password ***')
+  })
+
+  test('names with a pw word, or a pass compound (PGPASS, USERPASS), are secret', () => {
+    for (const name of ['PGPASS', 'DB_USERPASS', 'DB_PW', 'LDAP_BIND_PW', 'X-Pw']) expect(isSecretName(name), name).toBe(true)
+    for (const name of ['PWD', 'PATH', 'PORT', 'COMPOSE_PROJECT']) expect(isSecretName(name), name).toBe(false)
+  })
+
   test('masks a password that contains an unencoded @', () => {
     expect(redact('mysql://root:p@ss@db/app')).toBe('mysql://root:***@db/app')
   })
@@ -322,6 +340,22 @@ describe('redact on large and hostile text', () => {
     // 4 times the text takes about 4 times as long (a quadratic pattern would take 16 times)
     expect(ms / Math.max(quarterMs, 1)).toBeLessThan(8)
     expect(out).not.toMatch(/(?<![A-Za-z0-9])Bearer tok|password=(tok|A1b2)/)
+  })
+
+  test.each([
+    ['URL credentials, one after another', (n: number) => 'a://b:c@'.repeat(n / 8)],
+    ['the start of a registered secret before each ellipsis', (n: number) => 'ghp_…'.repeat(n / 5)],
+  ])('stays linear on %s: 4 times the text, about 4 times the time', (_, make) => {
+    registerSecret('ghp_16C7e42F292c6912E7710c838347Ae178B4b')
+    redact(make(1024 * 1024)) // the JIT's first passes
+    let started = performance.now()
+    redact(make(256 * 1024))
+    const quarterMs = performance.now() - started
+    started = performance.now()
+    redact(make(1024 * 1024))
+    const ms = performance.now() - started
+    expect(ms / Math.max(quarterMs, 5)).toBeLessThan(8)
+    expect(ms).toBeLessThan(400)
   })
 
   test.each([

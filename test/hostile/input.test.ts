@@ -120,6 +120,37 @@ describe('input that a driver or undici would only refuse later, or send as it i
     ['a header value beyond Latin-1 (€)', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-price': '5 €' } })],
     ['a header value holding U+2028', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-note': 'a\u2028b' } })],
     ['a header value holding DEL', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-note': 'a\u007fb' } })],
+    [
+      'a header value holding a C1 control (U+0085)',
+      (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ headers: { 'x-note': 'a\u0085b' } }),
+    ],
+    ['an option name with a typo (statuss)', (not) => (not ? expect(at()).not : expect(at())).toRespondHttp({ statuss: 503 } as never)],
+    [
+      'an unknown option of a database check',
+      (not) =>
+        (not
+          ? expect(`postgres://app@127.0.0.1:${canary.port}/test`).not
+          : expect(`postgres://app@127.0.0.1:${canary.port}/test`)
+        ).toConnectToDatabase({ querry: 'select 1' } as never),
+    ],
+    [
+      'a URL with an empty host (http:///x)',
+      (not) => (not ? expect(`http:///127.0.0.1:${canary.port}`).not : expect(`http:///127.0.0.1:${canary.port}`)).toRespondHttp(),
+    ],
+    [
+      'SMTP auth with a line break in the user',
+      (not) =>
+        (not ? expect(`smtp://127.0.0.1:${canary.port}`).not : expect(`smtp://127.0.0.1:${canary.port}`)).toAcceptMail({
+          auth: { user: 'a\r\nQUIT', pass: 'x' },
+        }),
+    ],
+    [
+      'SMTP auth with a C1 control in the password',
+      (not) =>
+        (not ? expect(`smtp://127.0.0.1:${canary.port}`).not : expect(`smtp://127.0.0.1:${canary.port}`)).toAcceptMail({
+          auth: { user: 'a', pass: 'x\u0085y' },
+        }),
+    ],
     ['a ping host with a zone id', (not) => (not ? expect('::1%lo').not : expect('::1%lo')).toBePingable()],
     ['a link-local ping host with a zone id', (not) => (not ? expect('fe80::1%eth0').not : expect('fe80::1%eth0')).toBePingable()],
     ['a TCP target with a zone id', (not) => (not ? expect('[::1%lo]:22').not : expect('[::1%lo]:22')).toAcceptTcp()],
@@ -136,6 +167,7 @@ describe('input that a driver or undici would only refuse later, or send as it i
   for (const [scheme, dsn, matcher] of DSNS) {
     for (const [where, part] of [
       ['user', 'ad%00min:pw'],
+      ['password (C1 control)', 'app:p%C2%85w'],
       ['password', 'app:pw%0d%0aFLUSHALL'],
       ['password (NUL)', 'app:p%00w'],
     ] as const) {

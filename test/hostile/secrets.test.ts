@@ -25,7 +25,8 @@ const SECRETS = {
   SMTP_PASSWORD: 'Leak-Smtp-4411',
   MONGO_PASSWORD: 'Leak-Mongo-4412',
 }
-const VALUES = [...Object.values(SECRETS), Buffer.from(`admin:${SECRETS.HTTP_PASSWORD}`).toString('base64')]
+// the last is a literal of a check file: Vitest prints it in the code frame of the failure
+const VALUES = [...Object.values(SECRETS), Buffer.from(`admin:${SECRETS.HTTP_PASSWORD}`).toString('base64'), 'Leak-Literal-4413']
 
 let echo: Running
 let env: Record<string, string>
@@ -51,7 +52,9 @@ describe('no secret in any output', () => {
     try {
       const run = await runVitest(PROJECT, ['--project', 'prod'], { env: { ...env, REPORT_DIR: dir }, configReporters: true })
       expect(run.code).toBe(1)
-      expect(run.output).toContain('9 failed')
+      expect(run.output).toContain('10 failed')
+      // the code frame is there, masked
+      expect(run.output).toContain("'postgres://app:***@127.0.0.1:1/app'")
       expect(run.output).toContain('admin:***@')
       expectNoSecret('the console', run.output)
       const files = readdirSync(dir)
@@ -59,7 +62,7 @@ describe('no secret in any output', () => {
       for (const file of files) expectNoSecret(file, readFileSync(join(dir, file), 'utf8'))
       record({
         category: 'secrets',
-        case: '12 secrets, 9 failing checks',
+        case: '13 secrets, 10 failing checks',
         check: 'Vitest console, JSON, JUnit, prodcheck table and health+json',
         outcome: 'no secret in any output',
         ms: run.ms,
@@ -76,7 +79,7 @@ describe('no secret in any output', () => {
     expectNoSecret(`run --format ${format}`, `${run.stdout}${run.stderr}`)
     record({
       category: 'secrets',
-      case: '12 secrets, 9 failing checks',
+      case: '13 secrets, 10 failing checks',
       check: `prodcheck run --format ${format}`,
       outcome: 'no secret in stdout or stderr',
       ms: run.ms,
@@ -96,7 +99,7 @@ describe('no secret in any output', () => {
       expectNoSecret('serve logs', serve.stderr())
       record({
         category: 'secrets',
-        case: '12 secrets, 9 failing checks',
+        case: '13 secrets, 10 failing checks',
         check: 'prodcheck serve /health /diagnostics /metrics /',
         outcome: 'no secret in any response or log',
         ms: 0,

@@ -67,6 +67,9 @@ export const FLOODS: Record<string, Array<[string, () => Promise<Running>]>> = {
   mqtt: [
     // a CONNACK whose remaining length is the largest there is (256 MB)
     ['a packet of 256 MB', () => afterFirstBytes(Buffer.from([0x20, 0xff, 0xff, 0xff, 0x7f]))],
+    // tiny packets without end, each parsed by the driver: CPU, not memory (PINGRESP, 2 bytes; PUBACK, 4)
+    ['PINGRESP packets without end', () => afterFirstBytes('', repeat(Buffer.from([0xd0, 0x00]), 64 * 1024))],
+    ['PUBACK packets without end', () => afterFirstBytes('', repeat(Buffer.from([0x40, 0x02, 0x00, 0x01]), 64 * 1024))],
   ],
   nats: [
     ['an INFO line without end', () => atOnce('INFO {"server_id":"')],
@@ -74,10 +77,15 @@ export const FLOODS: Record<string, Array<[string, () => Promise<Running>]>> = {
       'INFO, then lines without end',
       () => atOnce('INFO {"server_id":"x","version":"2.10.0","max_payload":1048576}\r\n', repeat(Buffer.from('-ERR flood\r\n'), 64 * 1024)),
     ],
+    [
+      'INFO, then PING without end',
+      () => atOnce('INFO {"server_id":"x","version":"2.10.0","max_payload":1048576}\r\n', repeat(Buffer.from('PING\r\n'), 64 * 1024)),
+    ],
   ],
   smtp: [
     ['a greeting without end', () => atOnce('220 ')],
     ['a multiline greeting without end', () => atOnce('', repeat(Buffer.from('220-flood\r\n'), 64 * 1024))],
+    ['short lines without end after the greeting', () => atOnce('220 hi\r\n', repeat(Buffer.from('250-x\r\n'), 64 * 1024))],
   ],
   http: [
     [
@@ -93,6 +101,13 @@ export const FLOODS: Record<string, Array<[string, () => Promise<Running>]>> = {
         ),
     ],
     ['a body longer than its length says', () => afterFirstBytes('HTTP/1.1 200 OK\r\nContent-Length: 10000000000\r\n\r\n')],
+    // interim responses without end, and 1-byte chunks without end: each costs a parse
+    ['100 Continue without end', () => afterFirstBytes('', repeat(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'), 64 * 1024))],
+    ['103 Early Hints without end', () => afterFirstBytes('', repeat(Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n'), 64 * 1024))],
+    [
+      '1-byte chunks without end',
+      () => afterFirstBytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', repeat(Buffer.from('1\r\na\r\n'), 64 * 1024)),
+    ],
   ],
 }
 
