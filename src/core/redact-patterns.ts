@@ -30,6 +30,10 @@ const MAX_SCHEME = 32
 const MAX_NAME = 64
 const MAX_USER = 256
 const MAX_PASSWORD = 2048
+/** `%3A` (`:`) or `%3D` (`=`): a URL or a query %-encoded in a value. */
+const ENCODED = /%3[ADad]/g
+/** The longest %-encoded parameter value decoded to look for a secret inside. */
+const MAX_NESTED = 4096
 const MAX_BLANKS = 16
 
 /** The longest stretch of text before an end (`@`) that a pattern needs to see, for cuts. */
@@ -186,7 +190,27 @@ class Scan {
       while (e < n && e - end < MAX_NAME && isNameChar(text.charCodeAt(e))) e++
       words.lastIndex = this.secretValue(s, e)
     }
-    return urls === 0 || urls === spans.length ? spans : union(spans)
+    const named = spans.length
+    // 3. parameter values %-encoded around a URL or a query (`?next=%2Fcb%3Ftoken%3Dabc`): each
+    // decoded and scanned once more, then masked whole when it hides a secret; one pass, in
+    // which each value is read once
+    ENCODED.lastIndex = 0
+    if (ENCODED.test(text)) {
+      let value = -1
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i)
+        if (c === 61) value = i + 1
+        else if (endsValue(c)) value = -1
+        else if (c === 37 && value !== -1 && text.charCodeAt(i + 1) === 51 && isEncodedColonOrEquals(text.charCodeAt(i + 2))) {
+          const end = this.valueEnd(value)
+          if (this.hidesSecret(value, end)) this.push(value, end)
+          i = Math.max(i, end - 1)
+          value = -1
+        }
+      }
+    }
+    const steps = (urls > 0 ? 1 : 0) + (named > urls ? 1 : 0) + (spans.length > named ? 1 : 0)
+    return steps > 1 ? union(spans) : spans
   }
 
   at(i: number): number {
@@ -215,9 +239,10 @@ class Scan {
       // a header line: only blanks between the start of the line and the name
       let b = s
       while (b > 0 && s - b < MAX_BLANKS && isBlank(text.charCodeAt(b - 1))) b--
-      if (!isQuote(before) && (b === 0 || this.at(b - 1) === LF || this.at(b - 1) === CR)) {
-        let v = p + 1
-        while (v < n && v - p <= MAX_BLANKS && isBlank(text.charCodeAt(v))) v++
+      let v = p + 1
+      while (v < n && v - p <= MAX_BLANKS && isBlank(text.charCodeAt(v))) v++
+      // (a quoted value is masked to its closing quote, below: `key: 'abc', status: down` keeps its status)
+      if (!isQuote(before) && !isQuote(this.at(v)) && (b === 0 || this.at(b - 1) === LF || this.at(b - 1) === CR)) {
         let end = v
         while (end < n && text.charCodeAt(end) !== LF && text.charCodeAt(end) !== CR) end++
         this.push(v, end)
@@ -241,10 +266,23 @@ class Scan {
       sepBefore === 63 || sepBefore === 38 || sepBefore === 59
         ? names.param(safeDecode(text.slice(q, e)))
         : isLetter(text.charCodeAt(s)) && before !== 46 && before !== 37 && names.name(text.slice(s, e))
-    if (!secret) return e
     const end = this.valueEnd(p + 1)
+    if (!secret && !this.hidesSecret(p + 1, end)) return e
     this.push(p + 1, end)
     return Math.max(end, e)
+  }
+
+  /**
+   * Whether a %-encoded value holds a secret once decoded: a URL with its password, a secret
+   * parameter (`?next=%2Fcb%3Ftoken%3Dabc`, `?u=postgres%3A%2F%2Fapp%3Apw%40db`). Only values
+   * up to MAX_NESTED characters are decoded, and each is scanned once more: linear still.
+   */
+  hidesSecret(start: number, end: number): boolean {
+    if (end - start > MAX_NESTED || end - start < 6) return false
+    const value = this.text.slice(start, end)
+    if (!value.includes('%')) return false
+    const decoded = safeDecode(value)
+    return decoded !== value && new Scan(decoded, this.names, this.mask).run().length > 0
   }
 
   /**
@@ -345,4 +383,10 @@ function safeDecode(value: string): string {
   } catch {
     return value
   }
+}
+
+/** The last digit of `%3A` (`:`) or `%3D` (`=`), in either case. */
+function isEncodedColonOrEquals(c: number): boolean {
+  const lower = c | 32
+  return lower === 97 || lower === 100
 }

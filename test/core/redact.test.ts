@@ -46,6 +46,18 @@ describe('redact', () => {
     for (const name of ['PWD', 'PATH', 'PORT', 'COMPOSE_PROJECT']) expect(isSecretName(name), name).toBe(false)
   })
 
+  test('a quoted value after a secret name is masked to its quote; the rest of the line stays', () => {
+    expect(redact("key: 'abc', status: down")).toBe("key: '***', status: down")
+    expect(redact('password: "hunter2" then more')).toBe('password: "***" then more')
+    expect(redact('Authorization: Bearer abc def')).toBe('Authorization: ***')
+  })
+
+  test('masks a %-encoded URL or query that hides a secret, in a parameter of another', () => {
+    expect(redact('https://h/r?u=postgres%3A%2F%2Fapp%3Ant04Zq9k%40db%2Fapp&page=2')).toBe('https://h/r?u=***&page=2')
+    expect(redact('https://h/login?next=%2Fcb%3Ftoken%3Dnt01Zq9k')).toBe('https://h/login?next=***')
+    expect(redact('https://h/x?q=a%3Db&page=2')).toBe('https://h/x?q=a%3Db&page=2')
+  })
+
   test('masks a password that contains an unencoded @', () => {
     expect(redact('mysql://root:p@ss@db/app')).toBe('mysql://root:***@db/app')
   })
@@ -344,6 +356,8 @@ describe('redact on large and hostile text', () => {
 
   test.each([
     ['URL credentials, one after another', (n: number) => 'a://b:c@'.repeat(n / 8)],
+    ['%-encoded URLs in parameters', (n: number) => 'u=postgres%3A%2F%2Fa%3Ab%40c&'.repeat(n / 29)],
+    ['%-encoded colons without a parameter', (n: number) => '%3A'.repeat(n / 3)],
     ['the start of a registered secret before each ellipsis', (n: number) => 'ghp_…'.repeat(n / 5)],
   ])('stays linear on %s: 4 times the text, about 4 times the time', (_, make) => {
     registerSecret('ghp_16C7e42F292c6912E7710c838347Ae178B4b')
