@@ -288,6 +288,16 @@ describe('Scheduler', { timeout: 2_000 }, () => {
     expect(session.runAll).toHaveBeenCalledTimes(1)
   })
 
+  test('stop() when cancelling ends the run before the cancel returns (as Vitest’s does): it resolves, no error', async () => {
+    const { session, finish } = fakeSession()
+    session.cancel.mockImplementationOnce(() => finish([pass('api')], 0, 100))
+    const scheduler = new Scheduler(session, INTERVAL, onRun, onError)
+    scheduler.start()
+    vi.advanceTimersByTime(0)
+    await expect(scheduler.stop()).resolves.toBeUndefined()
+    expect(onRun).not.toHaveBeenCalled()
+  })
+
   test('stop() still waits for the run when cancel fails', async () => {
     const { session, finish } = fakeSession()
     session.cancel.mockRejectedValueOnce(new Error('cannot cancel'))
