@@ -12,6 +12,9 @@ import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage, t
 import { UsageError } from './cli/usage-error.ts'
 import { findConfigFile } from './config-file.ts'
 
+/** The least margin a run has beyond its longest test timeout before it counts as hung. */
+export const RUN_MARGIN_MS = 2000
+
 /** What to run. */
 export interface SessionOptions {
   /** Project name. Default `prod`. */
@@ -45,6 +48,12 @@ export interface Session {
   rerun(checks: readonly CheckResult[]): Promise<RunOutcome>
   /** Cancels the run in progress, if any. */
   cancel(): Promise<void>
+  /**
+   * The deadline of a run: the longest test timeout of the tier (a check's deadline and
+   * Vitest's margin) and as much again (at least {@link RUN_MARGIN_MS}); twice that margin for
+   * the first run, which also loads the check files.
+   */
+  runDeadlineMs(): number
   close(): Promise<void>
 }
 
@@ -136,6 +145,13 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     },
     async cancel() {
       await vitest.cancelCurrentRun('keyboard-input')
+    },
+    runDeadlineMs() {
+      const config = vitest.getProjectByName(options.project).config
+      const tags = (config.tags ?? []).filter((tag) => !options.tier || (tag.name === 'smoke') === (options.tier === 'smoke'))
+      const longest = Math.max(config.testTimeout ?? 0, ...tags.map((tag) => tag.timeout ?? 0))
+      const margin = Math.max(RUN_MARGIN_MS, longest)
+      return longest + margin + (started ? 0 : margin)
     },
     async close() {
       await vitest.close()

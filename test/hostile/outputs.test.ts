@@ -124,7 +124,7 @@ describe('no secret in any output', () => {
   test('prodcheck serve, with a token: every endpoint, anonymous and authorized; its logs', async () => {
     const serve = await startServe(PROJECT, ['--interval', '60s', '--token', TOKEN, LEAKS], env)
     try {
-      await serve.waitFor(/run 1: /)
+      await serve.firstRuns()
       const authorized = { authorization: `Bearer ${TOKEN}` }
       for (const path of ['/health', '/diagnostics', '/metrics', '/']) {
         const body = await (await fetch(`${serve.url}${path}`, { headers: authorized })).text()
@@ -145,7 +145,7 @@ describe('anonymous /health tells the status and the counts, nothing of the topo
     const guarded = await startServe(PROJECT, ['--interval', '60s', '--token', TOKEN, ...NAMES], env)
     const open = await startServe(PROJECT, ['--interval', '60s', ...NAMES], env)
     try {
-      await Promise.all([guarded.waitFor(/run 1: /), open.waitFor(/run 1: /)])
+      await Promise.all([guarded.firstRuns(), open.firstRuns()])
       const anonymous = await fetch(`${guarded.url}/health`)
       const body = await anonymous.json()
       expect(anonymous.status).toBe(200)
@@ -216,7 +216,7 @@ describe('names that try to forge a report', () => {
     expect(same.map((key) => document.checks[key][0].status).sort()).toEqual(['fail', 'pass', 'pass', 'pass', 'pass'])
     const serve = await startServe(PROJECT, ['--interval', '60s', ...NAMES], env)
     try {
-      await serve.waitFor(/run 1: /)
+      await serve.firstRuns()
       const metrics = await (await fetch(`${serve.url}/metrics`)).text()
       const series = metrics.split('\n').filter((line) => line.startsWith('prodcheck_check_up{'))
       expect(series).toHaveLength(7)

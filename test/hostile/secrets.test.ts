@@ -90,7 +90,7 @@ describe('no secret in any output', () => {
   test('prodcheck serve: every endpoint', async () => {
     const serve = await startServe(PROJECT, ['--interval', '60s'], env)
     try {
-      await serve.waitFor(/run 1: /)
+      await serve.firstRuns()
       for (const path of ['/health', '/diagnostics', '/metrics', '/']) {
         const body = await (await fetch(`${serve.url}${path}`)).text()
         expect(body.length).toBeGreaterThan(100)

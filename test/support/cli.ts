@@ -45,6 +45,8 @@ export interface ServeProcess {
   stderr(): string
   /** Resolves when stderr has a line matching `pattern`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>
+  /** Resolves when both tiers (smoke, diagnostic) have completed their first run: every check has a result. */
+  firstRuns(timeoutMs?: number): Promise<void>
   /** Sends SIGTERM and resolves with the exit code and the time it took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>
 }
@@ -92,6 +94,9 @@ export async function startServe(cwd: string, args: string[], env: Record<string
     url,
     stderr: () => stderr,
     waitFor,
+    firstRuns: async (timeoutMs) => {
+      await Promise.all([waitFor(/smoke run 1: /, timeoutMs), waitFor(/diagnostic run 1: /, timeoutMs)])
+    },
     async stop(signal = 'SIGTERM') {
       const started = performance.now()
       child.kill(signal)

@@ -24,6 +24,8 @@ Options:
   --project <name>     Vitest project to run (default: prod)
   --smoke              only the smoke checks
   --diagnostic         only the diagnostic checks (untagged ones included)
+  --diagnose           with --smoke: when a smoke check fails, run the diagnostic checks
+                       too, and report them with it (a CI gate, a cron job)
   --format <format>    text (default), json (health+json), junit, tap, nagios
   --output <file>      write the report there instead of stdout
   --timeout <duration> deadline of every check (e.g. 2s, 500ms), both tiers
@@ -58,6 +60,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       wait: { type: 'string' },
       'max-bytes': { type: 'string' },
+      diagnose: { type: 'boolean' },
     },
     'run',
   )
@@ -84,6 +87,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 async function run(values: Record<string, unknown>, filters: string[], format: Format): Promise<number> {
   if (values.smoke && values.diagnostic) throw new UsageError('--smoke and --diagnostic exclude each other (give neither to run both tiers)')
+  if (values.diagnose && !values.smoke)
+    throw new UsageError('--diagnose goes with --smoke: the smoke checks first, the diagnostic ones only if one fails')
   if (values.timeout !== undefined) process.env.PRODCHECK_TIMEOUT_MS = String(parseDuration(String(values.timeout), '--timeout'))
   const waitMs = values.wait === undefined ? 0 : parseDuration(String(values.wait), '--wait')
   const maxBytes = values['max-bytes'] === undefined ? undefined : parseMaxBytes(String(values['max-bytes']))
@@ -107,6 +112,18 @@ async function run(values: Record<string, unknown>, filters: string[], format: F
     }
   } finally {
     await session.close()
+  }
+  // --diagnose: the smoke checks failed, so the diagnostic ones say why, reported with them
+  if (values.diagnose && failing(outcome.results).length > 0) {
+    log(`prodcheck: ${failing(outcome.results).length} smoke checks failed: running the diagnostic checks (--diagnose)`)
+    const diagnostic = await openSession({ project: String(values.project ?? 'prod'), filters, tier: 'diagnostic' })
+    try {
+      const diagnosis = await diagnostic.runAll()
+      outcome = { ...outcome, results: merge(outcome.results, diagnosis.results), errors: [...outcome.errors, ...diagnosis.errors] }
+      log(`prodcheck: diagnosis: ${summaryLine(diagnosis.results)}`)
+    } finally {
+      await diagnostic.close()
+    }
   }
   const report = formatReport(format, outcome.results, outcome.errors, maxBytes)
   if (values.output) writeFileSync(String(values.output), report)

@@ -124,16 +124,21 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
   // series by test, gone with the test (or the fact) from the next run on
   const perRun = [up, degraded, budget, httpStatus, httpVersion, httpRedirects, httpPhases, certExpiry, chainInfo, tlsVersion, dnsAnswers]
 
+  // the result each check's latency was last observed for: a snapshot merges tiers that run
+  // apart, and shows a result again until its tier runs anew; the histogram counts it once
+  let observed = new Map<string, string>()
   return {
     registry: prometheus,
     update(snapshot) {
       for (const metric of perRun) metric.reset()
+      const seen = new Map<string, string>()
       for (const check of snapshot.checks) {
         // the key, unique in the run: checks of the same name are distinct series
         const series = { check: check.key, tier: check.tier, file: check.file }
         up.set(series, check.status === 'fail' ? 0 : 1)
         degraded.set(series, check.status === 'warn' ? 1 : 0)
-        if (check.timed) duration.observe(series, check.latencyMs / 1000)
+        if (check.timed && observed.get(check.id) !== check.time) duration.observe(series, check.latencyMs / 1000)
+        seen.set(check.id, check.time)
         if (check.budgetMs !== undefined) budget.set(series, check.budgetMs / 1000)
         const http = httpDetail(check)
         if (http) {
@@ -151,6 +156,7 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
         const answers = firstFact(check, 'answers', asNumber)
         if (answers !== undefined) dnsAnswers.set(series, answers)
       }
+      observed = seen
       runErrors.set(snapshot.errors.length)
       runDuration.set((snapshot.durationMs ?? 0) / 1000)
       if (snapshot.finishedAt) lastRun.set(Date.parse(snapshot.finishedAt) / 1000)

@@ -8,11 +8,13 @@
  * | `GET /health` | smoke checks, health+json, 200 pass/warn, 503 fail or no run yet | no: the status and counts only; with the token, every check |
  * | `GET /diagnostics` | every check, with messages, health+json | yes |
  * | `GET /metrics` | Prometheus text, or OpenMetrics when `Accept` asks for it | yes |
- * | `GET /` | the status page | yes |
+ * | `GET /` | the status page | yes: without credentials, the login form (401) |
+ * | `POST /login`, `POST /logout` | a session for people (login.ts), with a token only | |
  *
  * With a token, an anonymous caller (a load balancer, a Kubernetes probe) learns whether the
  * service is healthy and how many checks pass, nothing of the topology behind it: no target,
  * check name, version or message (as Spring Boot Actuator's `show-details: when-authorized`).
+ * People log in through a form to a session cookie that opens the same routes as the token.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { toHealthDocument, HEALTH_MEDIA_TYPE } from '../reporter/health.ts'
 import type { CheckResult } from '../results.ts'
 import { type Metrics, type MetricsFormat, METRICS_CONTENT_TYPES, metricsFormat } from './metrics.ts'
+import { createLogin, type LoginOptions } from './login.ts'
 import { renderPage } from './page.ts'
 import type { Snapshot } from './scheduler.ts'
 
@@ -31,6 +34,8 @@ interface Prepared {
   body: string
   /** The request headers the body depends on. */
   vary?: string
+  /** More headers (a cookie, a redirect). */
+  headers?: Record<string, string>
 }
 
 type Route = '/' | '/health' | '/diagnostics' | '/metrics'
@@ -38,6 +43,9 @@ type Responses = Record<Route, Prepared> & { anonymousHealth: Prepared; openMetr
 
 const ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/diagnostics', '/metrics'])
 const PUBLIC: ReadonlySet<string> = new Set(['/health'])
+const LOGIN_ROUTES: ReadonlySet<string> = new Set(['/login', '/logout'])
+/** No script, no fetch, forms posted here only, never framed (no clickjacking of the login). */
+const HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 
 /** The server and how to refresh what it serves. */
 export interface HealthServer {
@@ -48,13 +56,20 @@ export interface HealthServer {
 
 /**
  * Creates the server (not listening yet). With a `token`, every route but /health needs
- * `Authorization: Bearer <token>`.
+ * `Authorization: Bearer <token>` or the cookie of a session opened at `POST /login`
+ * (`trustProxy`: behind a TLS-terminating proxy; `sessionTtlMs`: a session's lifetime).
  *
  * @example
- * const { server, refresh } = createHealthServer({ metrics, intervalMs: 30_000, token: process.env.PRODCHECK_TOKEN })
+ * const { server, refresh } = createHealthServer({ metrics, intervalMs: 30_000, token: process.env.PRODCHECK_TOKEN, trustProxy: true })
  */
-export function createHealthServer({ metrics, intervalMs, token }: { metrics: Metrics; intervalMs: number; token?: string }): HealthServer {
+export function createHealthServer({
+  metrics,
+  intervalMs,
+  token,
+  ...access
+}: { metrics: Metrics; intervalMs: number; token?: string } & LoginOptions): HealthServer {
   const expected = token ? digest(token) : undefined
+  const login = expected ? createLogin({ ...access, verify: (candidate) => matches(candidate, expected) }) : undefined
   const first: Snapshot = { runs: 0, running: true, checks: [], errors: [] }
   let prepared = prepare(first, { prometheus: '', openmetrics: '# EOF\n' }, intervalMs)
   let refreshed = false
@@ -68,6 +83,11 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
+    if (login && LOGIN_ROUTES.has(path))
+      return void login.handle(path, request).then(
+        (reply) => send(response, reply, request.method),
+        () => response.destroy(),
+      )
     if (!ROUTES.has(path))
       return send(
         response,
@@ -78,7 +98,9 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
       response.setHeader('allow', 'GET, HEAD')
       return send(response, { status: 405, type: 'text/plain; charset=utf-8', body: `method ${request.method} not allowed: use GET\n` }, 'GET')
     }
-    const allowed = !expected || authorized(request.headers.authorization, expected)
+    const session = login?.session(request) === true
+    const allowed = !expected || authorized(request.headers.authorization, expected) || session
+    if (!allowed && login && path === '/') return send(response, login.prompt(request), request.method)
     if (!allowed && !PUBLIC.has(path)) {
       response.setHeader('www-authenticate', 'Bearer realm="prodcheck"')
       return send(
@@ -88,11 +110,8 @@ export function createHealthServer({ metrics, intervalMs, token }: { metrics: Me
       )
     }
     if (!allowed) return send(response, prepared.anonymousHealth, request.method)
-    send(
-      response,
-      path === '/metrics' && metricsFormat(request.headers.accept) === 'openmetrics' ? prepared.openMetrics : prepared[path as Route],
-      request.method,
-    )
+    const chosen = path === '/metrics' && metricsFormat(request.headers.accept) === 'openmetrics' ? prepared.openMetrics : prepared[path as Route]
+    send(response, session && login && path === '/' ? { ...chosen, body: login.withLogout(chosen.body) } : chosen, request.method)
   })
   server.keepAliveTimeout = 5000
   server.headersTimeout = 10_000
@@ -115,7 +134,7 @@ async function exposition(metrics: Metrics): Promise<Record<MetricsFormat, strin
 function prepare(snapshot: Snapshot, metricsTexts: Record<MetricsFormat, string>, intervalMs: number): Responses {
   const smoke = snapshot.checks.filter((check) => check.tier === 'smoke')
   const health = healthOf(snapshot, smoke)
-  const status = snapshot.runs > 0 && health.status !== 'fail' ? 200 : 503
+  const status = smokeRuns(snapshot) > 0 && health.status !== 'fail' ? 200 : 503
   return {
     '/health': { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(health)}\n` },
     // the status and the counts, nothing that names what is checked
@@ -135,7 +154,7 @@ function healthOf(
   snapshot: Snapshot,
   checks: readonly CheckResult[],
 ): ReturnType<typeof toHealthDocument> & { startedAt?: string; finishedAt?: string } {
-  if (snapshot.runs === 0)
+  if (smokeRuns(snapshot) === 0)
     return {
       status: 'warn',
       description: 'prodcheck',
@@ -147,6 +166,8 @@ function healthOf(
   return {
     ...document,
     ...(snapshot.errors.length > 0 && { status: 'fail', output: snapshot.errors[0] }),
+    // results no run has renewed for three intervals say nothing of now
+    ...(snapshot.stale && { status: 'fail', output: snapshot.stale, notes: [...document.notes, `stale: ${snapshot.stale}`] }),
     startedAt: snapshot.startedAt,
     finishedAt: snapshot.finishedAt,
   }
@@ -155,9 +176,15 @@ function healthOf(
 function diagnostics(snapshot: Snapshot): object {
   if (snapshot.runs === 0) return healthOf(snapshot, [])
   const document = toHealthDocument(snapshot.checks, 'prodcheck checks')
-  // when each status began
+  // when each status began, and the check's last results when serve keeps a history
   for (const check of snapshot.checks) {
-    for (const observation of document.checks[`${check.key}:responseTime`] ?? []) Object.assign(observation, { since: check.lastChange })
+    const history = check.history && {
+      history: check.history,
+      uptime: check.uptime,
+      flaps: check.flaps,
+      ...(check.lastFailure && { lastFailure: check.lastFailure }),
+    }
+    for (const observation of document.checks[`${check.key}:responseTime`] ?? []) Object.assign(observation, { since: check.lastChange, ...history })
   }
   return {
     ...document,
@@ -166,17 +193,25 @@ function diagnostics(snapshot: Snapshot): object {
     finishedAt: snapshot.finishedAt,
     durationMs: snapshot.durationMs,
     runs: snapshot.runs,
+    ...(snapshot.diagnosis && { diagnosis: snapshot.diagnosis }),
+    ...(snapshot.stale && { stale: snapshot.stale }),
   }
 }
 
-function send(response: ServerResponse, { status, type, body, vary }: Prepared, method = 'GET'): void {
+/** The runs that produced the smoke results /health serves: the smoke tier's, when the tiers run apart. */
+function smokeRuns(snapshot: Snapshot): number {
+  return snapshot.tierRuns?.smoke ?? snapshot.runs
+}
+
+function send(response: ServerResponse, { status, type, body, vary, headers }: Prepared, method = 'GET'): void {
   response.writeHead(status, {
+    ...headers,
     'content-type': type,
     ...(vary && { vary }),
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    ...(type.startsWith('text/html') && { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" }),
+    ...(type.startsWith('text/html') && { 'content-security-policy': HTML_POLICY }),
   })
   response.end(method === 'HEAD' ? undefined : body)
 }
@@ -185,8 +220,12 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
 
-/** Constant-time comparison of the bearer token (hashes have equal length whatever the input). */
 function authorized(header: string | undefined, expected: Buffer): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? '')
-  return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), expected)
+  return match?.[1] !== undefined && matches(match[1].trim(), expected)
+}
+
+/** Constant-time comparison with the token (hashes have equal length whatever the input). */
+function matches(candidate: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(candidate), expected)
 }

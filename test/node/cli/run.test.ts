@@ -187,6 +187,23 @@ describe('prodcheck run: selection, deadlines, waiting, secrets', () => {
     expect(Object.keys(JSON.parse(diagnostic.stdout).checks)).not.toContain('api is up:responseTime')
   })
 
+  test('--smoke --diagnose: the diagnostic checks run only when a smoke check fails, and are reported with it', async () => {
+    const green = await prodcheck(BASIC, ['run', '--smoke', '--diagnose', '--format', 'json', ...ONE_FILE], env)
+    expect(green.code, green.stderr).toBe(0)
+    expect(Object.keys(JSON.parse(green.stdout).checks)).not.toContain('api answers JSON:responseTime')
+    expect(green.stderr).not.toMatch(/--diagnose/)
+    const red = await prodcheck(BASIC, ['run', '--smoke', '--diagnose', '--format', 'json', ...ONE_FILE], {
+      ...env,
+      SMOKE_URL: `http://127.0.0.1:${await freePort()}/down`,
+    })
+    expect(red.code).toBe(1)
+    expect(red.stderr).toMatch(/1 smoke checks failed: running the diagnostic checks \(--diagnose\)/)
+    const checks = JSON.parse(red.stdout).checks
+    expect(checks['the optional smoke check:responseTime'][0]).toMatchObject({ status: 'fail', tier: 'smoke' })
+    expect(checks['api answers JSON:responseTime'][0]).toMatchObject({ status: 'pass', tier: 'diagnostic' })
+    expect((await prodcheck(BASIC, ['run', '--diagnose'], env)).stderr).toMatch(/--diagnose goes with --smoke/)
+  })
+
   test('--timeout sets the deadline of every check', async () => {
     const run = await prodcheck(BASIC, ['run', '--timeout', '300ms', ...ONE_FILE], { ...env, FAIL_URL: silent.url, SMOKE_URL: silent.url })
     expect(run.code).toBe(1)

@@ -417,3 +417,19 @@ describe('metricsFormat: content negotiation', () => {
     expect(metricsFormat(accept)).toBe(format)
   })
 })
+
+describe('the latency histogram', () => {
+  test('counts each result once, though merged snapshots show it again until its tier runs anew', async () => {
+    const metrics = createMetrics()
+    const first = cached(aResult({ name: 'api', time: '2026-12-05T00:00:01.000Z' }))
+    const snapshot = (check: CheckResult) => ({ runs: 1, running: false, checks: [cached(check)], errors: [] })
+    metrics.update(snapshot(first))
+    // the other tier ran: the same result again
+    metrics.update(snapshot(first))
+    const count = async (): Promise<string | undefined> =>
+      /^prodcheck_check_duration_seconds_count\{check="api",[^}]*\} (\d+)$/m.exec(await metrics.text('prometheus'))?.[1]
+    expect(await count()).toBe('1')
+    metrics.update(snapshot({ ...first, time: '2026-12-05T00:00:02.000Z' }))
+    expect(await count()).toBe('2')
+  })
+})

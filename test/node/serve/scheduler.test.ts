@@ -22,6 +22,7 @@ function fakeSession() {
     }),
     cancel: vi.fn(async () => {}),
     close: vi.fn(async () => {}),
+    runDeadlineMs: vi.fn(() => 60_000),
   } satisfies Session
   /** Ends the run in progress with these results, started and finished at these times (ms since the epoch). */
   const finish = async (results: CheckResult[], startedMs: number, finishedMs: number): Promise<void> => {
@@ -341,5 +342,83 @@ describe('Scheduler', { timeout: 2_000 }, () => {
     await settle()
     expect(session.runAll).not.toHaveBeenCalled()
     expect(session.cancel).not.toHaveBeenCalled()
+  })
+
+  describe('a run that outlives its deadline', () => {
+    const DEADLINE = 1000
+    const notReached = (name: string): CheckResult => aResult({ name, id: `${name}-id`, status: 'skip', skipReason: 'filtered', checks: [] })
+
+    test('is cancelled; the checks of its tier it had not finished fail, saying so; the others keep their result', async () => {
+      const { session, runs } = fakeSession()
+      session.cancel.mockImplementation(async () => {
+        runs.at(-1)?.resolve({ startedAt: new Date(0), finishedAt: new Date(100), results: [pass('api'), notReached('db')], errors: [] })
+      })
+      const scheduler = new Scheduler(session, INTERVAL, onRun, onError, { tier: 'smoke', deadlineMs: DEADLINE })
+      scheduler.start()
+      vi.advanceTimersByTime(0)
+      vi.advanceTimersByTime(DEADLINE - 1)
+      await settle()
+      expect(session.cancel).not.toHaveBeenCalled()
+      vi.advanceTimersByTime(1)
+      await settle()
+      await settle()
+      expect(session.cancel).toHaveBeenCalledTimes(1)
+      const checks = scheduler.snapshot.checks
+      expect(checks.map((c) => [c.name, c.status])).toEqual([
+        ['api', 'pass'],
+        ['db', 'fail'],
+      ])
+      expect(checks[1]?.cause).toEqual(['did not finish within 1000 ms: the smoke run was cancelled'])
+      await scheduler.stop()
+    })
+
+    test('that does not end once cancelled: its session is replaced, the checks of the tier fail, the next run is on the new one', async () => {
+      const stuck = fakeSession()
+      const fresh = fakeSession()
+      stuck.runs.length = 0
+      const reopen = vi.fn(async () => fresh.session)
+      const scheduler = new Scheduler(stuck.session, INTERVAL, onRun, onError, { tier: 'diagnostic', deadlineMs: DEADLINE, graceMs: 500, reopen })
+      scheduler.start()
+      vi.advanceTimersByTime(0)
+      await stuck.finish([pass('api')], 0, 10)
+      vi.advanceTimersByTime(INTERVAL)
+      // the second run never ends, cancelled or not
+      vi.advanceTimersByTime(DEADLINE)
+      await settle()
+      expect(stuck.session.cancel).toHaveBeenCalledTimes(1)
+      vi.advanceTimersByTime(500)
+      await settle()
+      await settle()
+      expect(stuck.session.close).toHaveBeenCalledTimes(1)
+      expect(reopen).toHaveBeenCalledTimes(1)
+      await settle()
+      expect(scheduler.snapshot.checks.map((c) => [c.name, c.status])).toEqual([['api', 'fail']])
+      expect(scheduler.snapshot.checks[0]?.cause[0]).toMatch(
+        /^did not finish within 1000 ms: the diagnostic run was cancelled; a check blocked its worker/,
+      )
+      vi.advanceTimersByTime(INTERVAL)
+      expect(fresh.session.runAll).toHaveBeenCalledTimes(1)
+      expect(scheduler.activeSession).toBe(fresh.session)
+      await fresh.finish([pass('api')], 0, 10)
+      expect(scheduler.snapshot.checks[0]?.status).toBe('pass')
+      await scheduler.stop()
+    })
+  })
+
+  test('runNow() runs at once between runs, and right after the run in progress during one', async () => {
+    const { session, finish } = fakeSession()
+    const scheduler = new Scheduler(session, INTERVAL, onRun, onError)
+    scheduler.start()
+    vi.advanceTimersByTime(0)
+    scheduler.runNow()
+    await finish([pass('api')], 0, 10)
+    vi.advanceTimersByTime(0)
+    expect(session.runAll).toHaveBeenCalledTimes(2)
+    await finish([pass('api')], 20, 30)
+    scheduler.runNow()
+    vi.advanceTimersByTime(0)
+    expect(session.runAll).toHaveBeenCalledTimes(3)
+    await finish([pass('api')], 40, 50)
+    await scheduler.stop()
   })
 })

@@ -56,7 +56,7 @@ describe('prodcheck serve', () => {
   })
 
   test('/health: the smoke checks, 503 when one fails', async () => {
-    await serve.waitFor(/run 1: /)
+    await serve.firstRuns()
     const health = await get(`${serve.url}/health`)
     expect(health.status).toBe(503)
     const document = JSON.parse(health.body)
@@ -69,7 +69,8 @@ describe('prodcheck serve', () => {
   test('/diagnostics: every check, with the cause of failures (every line, then the fix) and since when', async () => {
     const document = JSON.parse((await get(`${serve.url}/diagnostics`)).body)
     expect(Object.keys(document.checks)).toHaveLength(18)
-    expect(document.runs).toBe(1)
+    // one run of each tier
+    expect(document.runs).toBe(2)
     expect(document.checks['the optional smoke check:responseTime'][0]).toMatchObject({
       status: 'fail',
       since: expect.any(String),
@@ -94,7 +95,7 @@ describe('prodcheck serve', () => {
     )
     expect(metrics.body).toMatch(/^prodcheck_run_duration_seconds [\d.]+$/m)
     expect(metrics.body).toMatch(/^prodcheck_last_run_timestamp_seconds \d+(\.\d+)?$/m)
-    expect(metrics.body).toMatch(/^prodcheck_runs_total 1$/m)
+    expect(metrics.body).toMatch(/^prodcheck_runs_total 2$/m)
   })
 
   test('/metrics: OpenMetrics when Accept asks for it, as Prometheus does; Prometheus text otherwise; both with the HTTP detail', async () => {
@@ -103,12 +104,12 @@ describe('prodcheck serve', () => {
     expect(open.headers.get('vary')).toBe('Accept')
     expect(open.body).toMatch(/\n# EOF\n$/)
     expect(open.body.match(/# EOF/g)).toHaveLength(1)
-    expect(open.body).toMatch(/^# TYPE prodcheck_runs counter\nprodcheck_runs_total 1$/m)
+    expect(open.body).toMatch(/^# TYPE prodcheck_runs counter\nprodcheck_runs_total 2$/m)
     const text = await get(`${serve.url}/metrics`, { headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5' } })
     expect(text.type).toBe('text/plain; version=0.0.4; charset=utf-8')
     expect(text.headers.get('vary')).toBe('Accept')
     expect(text.body).not.toContain('# EOF')
-    expect(text.body).toMatch(/^# TYPE prodcheck_runs_total counter\nprodcheck_runs_total 1$/m)
+    expect(text.body).toMatch(/^# TYPE prodcheck_runs_total counter\nprodcheck_runs_total 2$/m)
     expect(await checkMetrics(text.body)).toEqual({ code: 0, output: '' })
     const api = 'check="api is up",tier="smoke",file="prod-tests/api\\.test\\.ts"'
     for (const body of [open.body, text.body]) {
@@ -130,15 +131,19 @@ describe('prodcheck serve', () => {
   test('/: the status page', async () => {
     const page = await get(`${serve.url}/`)
     expect(page.type).toBe('text/html; charset=utf-8')
-    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'")
-    expect(page.body).toContain('<meta http-equiv="refresh" content="60">')
+    expect(page.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    )
+    expect(page.body).toContain('<meta http-equiv="refresh" content="60; url=?">')
     expect(page.body.match(/<tr data-status="/g)).toHaveLength(18)
   })
 
   test('requests are served from the cache: they never start a run', async () => {
     await Promise.all(Array.from({ length: 300 }, (_, i) => get(`${serve.url}${['/health', '/metrics', '/', '/diagnostics'][i % 4]}`)))
-    expect((await get(`${serve.url}/metrics`)).body).toMatch(/^prodcheck_runs_total 1$/m)
-    expect(serve.stderr().match(/run \d+:/g)).toHaveLength(1)
+    expect((await get(`${serve.url}/metrics`)).body).toMatch(/^prodcheck_runs_total 2$/m)
+    expect(serve.stderr().match(/(smoke|diagnostic) run \d+:/g)).toEqual(
+      ['smoke run 1:', 'diagnostic run 1:'].sort((a, b) => serve.stderr().indexOf(a) - serve.stderr().indexOf(b)),
+    )
   })
 
   test('unknown routes 404, other methods 405', async () => {
@@ -161,7 +166,7 @@ describe('prodcheck serve with a token', () => {
   test('/health stays open; every other route needs the bearer token', async () => {
     const serve = await startServe(BASIC, ['--interval', '60s', '--token', TOKEN, 'prod-tests/api.test.ts'], { API_URL: api.url })
     try {
-      await serve.waitFor(/run 1: /)
+      await serve.firstRuns()
       expect((await get(`${serve.url}/health`)).status).toBe(200)
       for (const path of ['/', '/metrics', '/diagnostics']) {
         const anonymous = await get(`${serve.url}${path}`)
@@ -183,7 +188,7 @@ describe('prodcheck serve with a token', () => {
       { API_URL: api.url },
     )
     try {
-      await serve.waitFor(/run 1: /)
+      await serve.firstRuns()
       const metrics = (await get(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).body
       const series = metrics.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
       expect(series.length).toBeGreaterThan(20)
