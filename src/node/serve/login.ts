@@ -22,31 +22,18 @@
  *
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIPv6 } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import { BODY_LIMIT_BYTES, BodyError, readBody } from './request-body.ts'
+import { Sessions } from './sessions.ts'
+import { FAILURE_DELAY_MS, Throttle } from './throttle.ts'
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = 'prodcheck_session'
 /** How long a session lasts unless told otherwise: a working day. */
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000
-/** Sessions kept at most; a new one evicts the oldest. */
-export const MAX_SESSIONS = 1000
-/** The wait before a wrong token is answered. */
-export const FAILURE_DELAY_MS = 1000
-/** Failed logins allowed at once across every client, refilled at one a second. */
-export const GLOBAL_BURST = 10
-/** The largest login body read: a form with one field needs a few dozen bytes. */
-export const BODY_LIMIT_BYTES = 4096
-/** The time a client has to send its login body once its headers are in. */
-export const BODY_TIMEOUT_MS = 2000
 
-const MAX_BACKOFF_MS = 60_000
-/** A client's failures are forgotten this long after its last backoff ended. */
-const FORGET_MS = 15 * 60 * 1000
-const MAX_CLIENTS = 10_000
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
 const MAX_COOKIE_HEADER_CHARS = 8192
 const FORM_TYPE = 'application/x-www-form-urlencoded'
 
@@ -185,152 +172,6 @@ const LOGOUT =
   '<form method="post" action="/logout" style="margin:1rem 0 0"><button type="submit" style="font:inherit;padding:.3rem .8rem">Log out</button></form>'
 
 /**
- * The sessions of one server, in memory: random ids, kept by their SHA-256, with an absolute
- * expiry. Insertion order is expiry order (one lifetime for all), so the oldest go first.
- *
- * @example
- * const sessions = new Sessions(12 * 3600_000)
- * const id = sessions.create()
- * sessions.valid(id) // true
- */
-export class Sessions {
-  readonly #expiries = new Map<string, number>()
-
-  constructor(
-    private readonly ttlMs: number,
-    private readonly max = MAX_SESSIONS,
-  ) {}
-
-  /** Starts a session; returns its id (the cookie's value). */
-  create(now = Date.now()): string {
-    this.#prune(now)
-    while (this.#expiries.size >= this.max) this.#expiries.delete(this.#expiries.keys().next().value as string)
-    const id = randomBytes(32).toString('base64url')
-    this.#expiries.set(hash(id), now + this.ttlMs)
-    return id
-  }
-
-  /** Whether `id` names a live session. */
-  valid(id: string, now = Date.now()): boolean {
-    if (!SESSION_ID.test(id)) return false
-    this.#prune(now)
-    return this.#expiries.has(hash(id))
-  }
-
-  /** Ends the session `id`, if any. */
-  revoke(id: string): void {
-    if (SESSION_ID.test(id)) this.#expiries.delete(hash(id))
-  }
-
-  /** The number of live sessions. */
-  get size(): number {
-    return this.#expiries.size
-  }
-
-  #prune(now: number): void {
-    for (const [key, expiry] of this.#expiries) {
-      if (expiry > now) return
-      this.#expiries.delete(key)
-    }
-  }
-}
-
-/**
- * How long a client must wait before its next login attempt is compared: a backoff per
- * client (one attempt at a time, doubling with each failure up to a minute, forgotten after
- * a quarter of an hour), and a bucket of failures shared by all clients.
- *
- * @example
- * const throttle = new Throttle()
- * if (throttle.wait(client) > 0) return tooMany()
- * verify(token) ? throttle.succeeded(client) : throttle.failed(client)
- */
-export class Throttle {
-  readonly #clients = new Map<string, { failures: number; until: number }>()
-  #tokens: number
-  #refilledAt?: number
-
-  constructor(
-    private readonly burst = GLOBAL_BURST,
-    private readonly perSecond = 1,
-    private readonly maxClients = MAX_CLIENTS,
-  ) {
-    this.#tokens = burst
-  }
-
-  /** The ms `client` must wait before an attempt is compared; 0: now. */
-  wait(client: string, now = Date.now()): number {
-    this.#refill(now)
-    const own = Math.max(0, (this.#clients.get(client)?.until ?? 0) - now)
-    const shared = this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.perSecond) * 1000)
-    return Math.max(own, shared)
-  }
-
-  /** Records a wrong token from `client`. */
-  failed(client: string, now = Date.now()): void {
-    this.#refill(now)
-    this.#tokens -= 1
-    const previous = this.#clients.get(client)
-    const failures = previous && now - previous.until < FORGET_MS ? previous.failures + 1 : 1
-    // re-inserted: the map's order is the order of the last failure, the oldest evicted first
-    this.#clients.delete(client)
-    this.#clients.set(client, { failures, until: now + Math.min(FAILURE_DELAY_MS * 2 ** (failures - 1), MAX_BACKOFF_MS) })
-    if (this.#clients.size > this.maxClients) this.#clients.delete(this.#clients.keys().next().value as string)
-  }
-
-  /** Records the right token from `client`: its failures are forgotten. */
-  succeeded(client: string): void {
-    this.#clients.delete(client)
-  }
-
-  #refill(now: number): void {
-    if (this.#refilledAt !== undefined) this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.perSecond)
-    this.#refilledAt = now
-  }
-}
-
-/** A body refused: too large (413), too slow (408), or cut off (400). */
-export class BodyError extends Error {
-  constructor(
-    readonly status: 408 | 413 | 400,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/**
- * Reads a request body of at most `limit` bytes within `timeoutMs`, or rejects with a
- * {@link BodyError}, keeping nothing beyond the limit.
- *
- * @example
- * const form = new URLSearchParams(await readBody(request))
- */
-export function readBody(request: IncomingMessage, limit = BODY_LIMIT_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
-  const tooLarge = (): BodyError => new BodyError(413, `the body is larger than ${limit} bytes`)
-  if (Number(request.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const settle = (error?: BodyError): void => {
-      clearTimeout(timer)
-      request.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose)
-      if (error) reject(error)
-      else resolve(Buffer.concat(chunks).toString('utf8'))
-    }
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size > limit) settle(tooLarge())
-      else chunks.push(chunk)
-    }
-    const onEnd = (): void => settle()
-    const onClose = (): void => settle(new BodyError(400, 'the body was cut off'))
-    const timer = setTimeout(() => settle(new BodyError(408, `the body did not arrive within ${timeoutMs} ms`)), timeoutMs)
-    request.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onClose)
-  })
-}
-
-/**
  * The session ids the `Cookie` header carries (every cookie of that name, as a browser sends
  * a cookie set for a parent domain too).
  *
@@ -424,10 +265,6 @@ function isForm(type: string | undefined): boolean {
 
 function firstValue(header: string | string[] | undefined): string | undefined {
   return (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim()
-}
-
-function hash(id: string): string {
-  return createHash('sha256').update(id).digest('base64url')
 }
 
 function text(status: number, body: string): Reply {

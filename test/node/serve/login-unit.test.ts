@@ -2,22 +2,10 @@ import type { IncomingMessage } from 'node:http'
 import { get } from 'node:https'
 import { connect } from 'node:net'
 import { describe, expect, test } from 'vitest'
-import {
-  type BodyError,
-  clientOf,
-  cookie,
-  createLogin,
-  FAILURE_DELAY_MS,
-  GLOBAL_BURST,
-  isSecure,
-  readBody,
-  renderLogin,
-  SESSION_COOKIE,
-  sameOrigin,
-  Sessions,
-  sessionIds,
-  Throttle,
-} from '../../../src/node/serve/login.ts'
+import { clientOf, cookie, createLogin, isSecure, renderLogin, SESSION_COOKIE, sameOrigin, sessionIds } from '../../../src/node/serve/login.ts'
+import { type BodyError, readBody } from '../../../src/node/serve/request-body.ts'
+import { Sessions } from '../../../src/node/serve/sessions.ts'
+import { FAILURE_DELAY_MS, GLOBAL_BURST, Throttle } from '../../../src/node/serve/throttle.ts'
 import { selfSignedCertificate, startHttp } from '../../support/servers.ts'
 
 /** A request as the login reads it: headers, and the peer's address. */
