@@ -5,12 +5,8 @@
  * must not grow with the requests. Target: ≥ 10,000 requests/s on /health.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { installBuild, WORK } from './workspace.ts'
+import { CLI, installBuild, startApi, writeServeProject } from './workspace.ts'
 
 export interface ServeRow {
   route: string
@@ -31,28 +27,13 @@ const DURATION_S = Number(process.env.BENCH_SERVE_SECONDS ?? 5)
 
 export async function benchServe(): Promise<ServeBench> {
   installBuild()
-  const dir = join(WORK, 'serve')
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(join(dir, 'prod-tests'), { recursive: true })
-  writeFileSync(
-    join(dir, 'vitest.config.ts'),
-    `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
-  )
-  writeFileSync(
-    join(dir, 'prod-tests/api.test.ts'),
-    `import { expect, test } from 'vitest'\ntest('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.API_URL).toRespondHttp() })\ntest('api answers JSON', { tags: ['diagnostic'] }, async () => { await expect(process.env.API_URL).toRespondHttp({ json: { status: 'ok' } }) })\n`,
-  )
-  const api = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
-  await new Promise<void>((done) => api.listen(0, '127.0.0.1', done))
-  const serve = spawn(
-    process.execPath,
-    [join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js'), 'serve', '--port', '0', '--interval', '60s'],
-    {
-      cwd: dir,
-      env: { ...process.env, API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/` },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  )
+  const dir = writeServeProject('serve')
+  const { server: api, url: apiUrl } = await startApi()
+  const serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--interval', '60s'], {
+    cwd: dir,
+    env: { ...process.env, API_URL: apiUrl },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   try {
     const url = await firstRun(serve)
     const runsBefore = await runs(url)

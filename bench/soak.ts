@@ -7,11 +7,8 @@
  * Run: `npm run build && npx tsx bench/soak.ts` (minutes).
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
-import { installBuild, WORK } from './workspace.ts'
+import { readdirSync, readFileSync } from 'node:fs'
+import { CLI, installBuild, startApi, writeServeProject } from './workspace.ts'
 
 /** One reading of the serve process. */
 export interface SoakSample {
@@ -42,25 +39,14 @@ const WARM = 100
  */
 export async function benchSoak(): Promise<Soak> {
   installBuild()
-  const dir = join(WORK, 'soak')
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(join(dir, 'prod-tests'), { recursive: true })
-  writeFileSync(
-    join(dir, 'vitest.config.ts'),
-    `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
-  )
-  writeFileSync(
-    join(dir, 'prod-tests/api.test.ts'),
-    `import { expect, test } from 'vitest'\ntest('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.API_URL).toRespondHttp() })\ntest('api answers JSON', { tags: ['diagnostic'] }, async () => { await expect(process.env.API_URL).toRespondHttp({ json: { status: 'ok' } }) })\n`,
-  )
-  const api = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
-  await new Promise<void>((done) => api.listen(0, '127.0.0.1', done))
+  const dir = writeServeProject('soak')
+  const { server: api, url: apiUrl } = await startApi()
   const started = performance.now()
-  const serve = spawn(
-    process.execPath,
-    [join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js'), 'serve', '--port', '0', '--interval', '100ms', '--diagnostic-interval', '100ms'],
-    { cwd: dir, env: { ...process.env, API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/` }, stdio: ['ignore', 'ignore', 'pipe'] },
-  )
+  const serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--interval', '100ms', '--diagnostic-interval', '100ms'], {
+    cwd: dir,
+    env: { ...process.env, API_URL: apiUrl },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   let runs = 0
   const samples: SoakSample[] = []

@@ -5,6 +5,8 @@
  * Node from resolving `prodcheck` to this repository itself.
  */
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '..')
@@ -19,4 +21,41 @@ export function installBuild(): void {
   cpSync(join(ROOT, 'dist'), join(target, 'dist'), { recursive: true })
   cpSync(join(ROOT, 'package.json'), join(target, 'package.json'))
   writeFileSync(join(WORK, 'package.json'), `${JSON.stringify({ name: 'prodcheck-bench', private: true, type: 'module' })}\n`)
+}
+
+/** The built CLI, as installed in the workspace. */
+export const CLI = join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js')
+
+/**
+ * A project for `prodcheck serve` in bench/.work/<name>: one smoke and one diagnostic check of
+ * `API_URL`. Returns its folder.
+ *
+ * @example
+ * const dir = writeServeProject('soak')
+ */
+export function writeServeProject(name: string): string {
+  const dir = join(WORK, name)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(join(dir, 'prod-tests'), { recursive: true })
+  writeFileSync(
+    join(dir, 'vitest.config.ts'),
+    `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
+  )
+  writeFileSync(
+    join(dir, 'prod-tests/api.test.ts'),
+    `import { expect, test } from 'vitest'\ntest('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.API_URL).toRespondHttp() })\ntest('api answers JSON', { tags: ['diagnostic'] }, async () => { await expect(process.env.API_URL).toRespondHttp({ json: { status: 'ok' } }) })\n`,
+  )
+  return dir
+}
+
+/**
+ * A local API answering `{"status":"ok"}` to everything, and its URL.
+ *
+ * @example
+ * const { url, server } = await startApi()
+ */
+export async function startApi(): Promise<{ server: Server; url: string }> {
+  const server = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
 }
