@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type ServeProcess, startServe } from '../../support/cli.ts'
+import { until } from '../../support/poll.ts'
 import { type Running, startHttp } from '../../support/servers.ts'
 
 const PROJECT = resolve(import.meta.dirname, '../../fixtures/projects/hung')
@@ -14,15 +15,6 @@ const PROJECT = resolve(import.meta.dirname, '../../fixtures/projects/hung')
 async function health(serve: ServeProcess): Promise<{ status: number; body: { status: string; output?: string; notes: string[] } }> {
   const response = await fetch(`${serve.url}/health`)
   return { status: response.status, body: await response.json() }
-}
-
-async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await what()
-    if (ok(value) || Date.now() > end) return value
-    await new Promise((done) => setTimeout(done, 200))
-  }
 }
 
 describe('prodcheck serve: a run that hangs', () => {

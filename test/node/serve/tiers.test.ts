@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type ServeProcess, startServe } from '../../support/cli.ts'
+import { until } from '../../support/poll.ts'
 import { type Running, startHttp } from '../../support/servers.ts'
 
 const BASIC = resolve(import.meta.dirname, '../../fixtures/projects/basic')
@@ -20,15 +21,6 @@ interface Observation {
 
 async function diagnostics(serve: ServeProcess): Promise<{ checks: Record<string, Observation[]>; diagnosis?: { failed: string[] } }> {
   return (await fetch(`${serve.url}/diagnostics`)).json()
-}
-
-async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await what()
-    if (ok(value) || Date.now() > end) return value
-    await new Promise((done) => setTimeout(done, 200))
-  }
 }
 
 let api: Running
