@@ -5,7 +5,9 @@
  */
 import { toAcceptMail } from './toAcceptMail.ts'
 import { toAcceptTcp } from './toAcceptTcp.ts'
+import { toAcceptWebSocket } from './toAcceptWebSocket.ts'
 import { toBePingable } from './toBePingable.ts'
+import { toBeServingGrpc } from './toBeServingGrpc.ts'
 import { toConnectToBroker } from './toConnectToBroker.ts'
 import { toConnectToDatabase } from './toConnectToDatabase.ts'
 import { toHaveEnv } from './toHaveEnv.ts'
@@ -30,6 +32,8 @@ export const matchers = {
   toHaveValidCertificate,
   toAcceptMail,
   toConnectToBroker,
+  toBeServingGrpc,
+  toAcceptWebSocket,
   toHaveEnv,
   toSatisfyVersion,
 }

@@ -29,5 +29,8 @@ export { type BrokerObserved, type BrokerProbeOptions, probeBroker } from './pro
 export { probeAmqp } from './probes/amqp.ts'
 export { probeMqtt } from './probes/mqtt.ts'
 export { probeNats } from './probes/nats.ts'
+export { type GrpcObserved, type GrpcProbeOptions, probeGrpc } from './probes/grpc.ts'
+export { probeWebSocket, type WebSocketObserved, type WebSocketProbeOptions } from './probes/websocket.ts'
+export type { TlsOptions } from './core/tls-options.ts'
 export { type EnvObserved, type EnvSpec, probeEnv } from './probes/env.ts'
 export { probeVersion, type VersionObserved } from './probes/version.ts'

@@ -56,8 +56,12 @@ export interface CheckFacts {
   packetLossPercent?: number
   /** The address connected to. */
   address?: string
-  /** The protocol or engine spoken (`postgres`, `amqp`, `TLSv1.3`). */
+  /** The protocol or engine spoken (`postgres`, `amqp`, `grpc`, `TLSv1.3`, a WebSocket subprotocol). */
   protocol?: string
+  /** gRPC: the serving status the health check answered (`SERVING`, `NOT_SERVING`…). */
+  servingStatus?: string
+  /** gRPC: the status code of the health check call (0 OK, 5 NOT_FOUND, 12 UNIMPLEMENTED…). */
+  grpcStatus?: number
 }
 
 /** One check (matcher call) within a test. */

@@ -21,6 +21,7 @@ export const DRIVERS: Readonly<Record<string, readonly string[]>> = {
   amqplib: ['amqplib'],
   mqtt: ['mqtt', 'mqtt-packet'],
   nats: ['nats'],
+  '@grpc/grpc-js': ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', '@js-sdsl/ordered-map'],
   ping: ['ping'],
 }
 

@@ -94,6 +94,7 @@ export class ProbeScope {
   /** Set once the peer sent more than the budget. */
   exceeded?: BudgetError
   private readonly sockets = new Set<Socket>()
+  private readonly watchers: Array<(socket: Socket) => void> = []
   private closed = false
 
   constructor(readonly maxReceivedBytes: number) {}
@@ -103,15 +104,28 @@ export class ProbeScope {
     return storage.run(this, fn)
   }
 
+  /**
+   * Calls `watcher` with every socket the scope adopts from now on: a probe whose driver
+   * reports a connection failure vaguely (gRPC's "UNAVAILABLE") reads its cause there.
+   */
+  watch(watcher: (socket: Socket) => void): void {
+    this.watchers.push(watcher)
+  }
+
   /** Counts what `socket` receives against the budget, and destroys it with the scope. */
   adopt(socket: Socket): void {
     if (this.sockets.has(socket)) return
     if (this.closed) {
+      // a driver reconnecting after the verdict (gRPC's backoff): `net.connect` announces its
+      // socket before it calls `connect()`, which would undo a destroy made now; so destroy it
+      // once `connect()` has run, and again if it connects all the same
       socket.on('error', ignore)
-      socket.destroy()
+      socket.once('connect', () => socket.destroy())
+      process.nextTick(() => socket.destroy())
       return
     }
     this.sockets.add(socket)
+    for (const watcher of this.watchers) watcher(socket)
     socket.once('close', () => this.sockets.delete(socket))
     const scope = this
     const push = socket.push

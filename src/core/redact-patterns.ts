@@ -186,6 +186,8 @@ class Scan {
       const end = words.lastIndex
       let s = end - 1
       while (s > 0 && end - s < MAX_NAME && isNameChar(text.charCodeAt(s - 1))) s--
+      // a name does not start with a digit: `\e[31mpassword=` (a colour code before it) names `mpassword`
+      while (s < end - 1 && text.charCodeAt(s) >= 48 && text.charCodeAt(s) <= 57) s++
       let e = end
       while (e < n && e - end < MAX_NAME && isNameChar(text.charCodeAt(e))) e++
       words.lastIndex = this.secretValue(s, e)

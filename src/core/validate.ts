@@ -38,15 +38,25 @@ const COMMON_OPTIONS = ['timeoutMs', 'maxLatencyMs', 'warnLatencyMs', 'maxReceiv
 export function checkOptions<O extends object>(options: O | undefined, own?: readonly string[]): O {
   if (options === undefined) return {} as O
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalid('options', 'an object', options)
-  if (own) {
-    const known = [...own, ...COMMON_OPTIONS]
-    for (const name of Object.keys(options)) {
-      if (known.includes(name)) continue
-      const near = known.find((candidate) => distance(candidate.toLowerCase(), name.toLowerCase()) <= 2)
-      throw new TargetError(`unknown option ${describeValue(name)}${near ? ` (did you mean ${near}?)` : ''}: the options are ${known.join(', ')}`)
-    }
-  }
+  if (own) checkKeys('options', options, [...own, ...COMMON_OPTIONS])
   return options
+}
+
+/**
+ * Refuses any key of `value` that is not one of `known`, naming the closest: used for the
+ * options themselves and for object options (`tls`).
+ *
+ * @example
+ * checkKeys('tls', { rejectUnathorized: false }, ['rejectUnauthorized', 'ca'])
+ * // throws: unknown tls option "rejectUnathorized" (did you mean rejectUnauthorized?)…
+ */
+export function checkKeys(name: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    const near = known.find((candidate) => distance(candidate.toLowerCase(), key.toLowerCase()) <= 2)
+    const what = name === 'options' ? 'option' : `${name} option`
+    throw new TargetError(`unknown ${what} ${describeValue(key)}${near ? ` (did you mean ${near}?)` : ''}: the ${what}s are ${known.join(', ')}`)
+  }
 }
 
 /** Edit distance of two short names (options' names: a few dozen characters at most). */

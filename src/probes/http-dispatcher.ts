@@ -10,7 +10,7 @@
  * @module
  */
 import { isIP, type Socket, connect as tcpConnect } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
+import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import type { buildConnector, Dispatcher } from 'undici'
 import { TargetError } from '../core/errors.ts'
 import type { Step } from '../core/exchange.ts'
@@ -60,6 +60,14 @@ export interface HttpProgress {
   interimFlood?: boolean
   /** HTTP version of the final response (`1.1`), when read on a direct connection. */
   httpVersion?: string
+  /** Status of the final response as its status line said, on a direct connection (a WebSocket upgrade's 101, or what came instead). */
+  finalStatus?: number
+  /** The start of the final response (Latin-1, at most 4 KiB), when `keepHead` is set. */
+  head?: string
+  /** Keep the start of the final response in `head`. */
+  keepHead?: boolean
+  /** Why the last connection could not be made (refused, TLS…): what undici reports in its place can be vaguer. */
+  connectError?: Error
 }
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
@@ -72,15 +80,22 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  */
 export function createDispatcher(
   undici: typeof import('undici'),
-  request: CheckedRequest,
+  request: Pick<CheckedRequest, 'tls' | 'http2' | 'proxy' | 'maxReceivedBytes'>,
   target: URL,
   timeoutMs: number,
   progress: HttpProgress,
   step: Step,
 ): Dispatcher {
   // our deadline ends the exchange; undici's own timers only back it up
-  const timers = { headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000, connections: 1, pipelining: 0 }
-  const connect = connector(request.tls, progress, step)
+  // a WebSocket message (inflated, when the server compresses) is held whole: within the budget
+  const timers = {
+    headersTimeout: timeoutMs + 1000,
+    bodyTimeout: timeoutMs + 1000,
+    connections: 1,
+    pipelining: 0,
+    webSocket: { maxPayloadSize: request.maxReceivedBytes, maxFragments: 1024 },
+  }
+  const connect = connector(request, progress, step)
   if (request.proxy !== undefined) {
     registerUrlSecrets(request.proxy)
     progress.proxy = new URL(request.proxy).host
@@ -90,9 +105,9 @@ export function createDispatcher(
   if (env) {
     const proxy = target.protocol === 'https:' ? (env.httpsProxy ?? env.httpProxy) : env.httpProxy
     if (proxy) progress.proxy = new URL(proxy).host
-    return new undici.EnvHttpProxyAgent({ ...env, connect, requestTls: request.tls, ...timers })
+    return new undici.EnvHttpProxyAgent({ ...env, connect, requestTls: request.tls, ...timers, ...(request.http2 && { allowH2: true }) })
   }
-  return new undici.Agent({ connect, ...timers })
+  return new undici.Agent({ connect, ...timers, ...(request.http2 && { allowH2: true }) })
 }
 
 /** HTTP(S)_PROXY from the environment, normalized like curl does (`proxy:3128` means `http://proxy:3128`). */
@@ -116,7 +131,7 @@ function environmentProxies(): { httpProxy?: string; httpsProxy?: string } | und
   return { ...(httpProxy && { httpProxy }), ...(httpsProxy && { httpsProxy }) }
 }
 
-function connector(tls: CheckedRequest['tls'], progress: HttpProgress, step: Step): buildConnector.connector {
+function connector({ tls, http2 }: Pick<CheckedRequest, 'tls' | 'http2'>, progress: HttpProgress, step: Step): buildConnector.connector {
   const { signal } = step.deadline
   return (options, callback) => {
     progress.direct = true
@@ -132,10 +147,13 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, step: Ste
       settled = true
       signal.removeEventListener('abort', abort)
       if (error) {
+        progress.connectError = error
         socket.destroy()
         callback(error, null)
       } else {
         progress.connectMs = performance.now() - started
+        // ALPN decides HTTP/2 (undici reads it too); HTTP/1's version is read from the status line
+        if ((socket as TLSSocket).alpnProtocol === 'h2') progress.httpVersion = '2'
         enterPhase(step, 'waiting for headers')
         callback(null, socket)
       }
@@ -143,7 +161,7 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, step: Ste
     const abort = (): void => settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
     if (secure) {
       const servername = tls.servername ?? options.servername ?? (isIP(host) ? undefined : host)
-      socket = tlsConnect({ host, port, servername, ALPNProtocols: ['http/1.1'], ...tls })
+      socket = tlsConnect({ host, port, servername, ALPNProtocols: http2 ? ['h2', 'http/1.1'] : ['http/1.1'], ...tls })
       socket.once('connect', () => enterPhase(step, 'TLS handshake'))
       socket.once('secureConnect', () => settle(null))
     } else {
@@ -154,7 +172,11 @@ function connector(tls: CheckedRequest['tls'], progress: HttpProgress, step: Ste
     skipContinue(socket, {
       skipped: () => progress.continues++,
       flooded: () => (progress.interimFlood = true),
-      final: (version) => (progress.httpVersion = version),
+      final: (version, status, head) => {
+        progress.httpVersion = version
+        progress.finalStatus = status
+        if (progress.keepHead) progress.head = head()
+      },
     })
     socket.setNoDelay(true)
     socket.once('error', (error) => settle(error))

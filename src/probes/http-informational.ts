@@ -20,8 +20,10 @@ const MAX_BLOCK = 16 * 1024
 export const MAX_INTERIM = 16
 /** An informational status line: `HTTP/1.1 1xx` (101 is an upgrade, never asked for: undici refuses it). */
 const INFORMATIONAL = /^HTTP\/1\.[01] (1\d\d)[ \r\n]/
-/** The version of a final status line. */
-const FINAL = /^HTTP\/(1\.[01]) /
+/** The version and status of a final status line. */
+const FINAL = /^HTTP\/(1\.[01]) (\d{3})/
+/** Bytes of the start of a final response that `head` gives. */
+const HEAD_BYTES = 4096
 
 /** What {@link skipContinue} tells its caller. */
 export interface InformationalEvents {
@@ -29,8 +31,12 @@ export interface InformationalEvents {
   skipped(): void
   /** More than {@link MAX_INTERIM} interim responses came: the socket is destroyed. */
   flooded(): void
-  /** The final status line arrived, with this HTTP version (`1.1`, `1.0`). */
-  final(version: string): void
+  /**
+   * The final status line arrived, with this HTTP version (`1.1`, `1.0`) and status; `head`
+   * gives the start of the response (at most 4 KiB, Latin-1), for a caller that needs a
+   * header undici does not report (a WebSocket upgrade's).
+   */
+  final(version: string, status: number, head: () => string): void
 }
 
 /**
@@ -80,8 +86,11 @@ export function skipContinue(socket: Socket, events: InformationalEvents): void 
       buffer = buffer.subarray(end)
     }
     held = undefined
-    const version = FINAL.exec(buffer.toString('latin1', 0, 9))?.[1]
-    if (version) events.final(version)
+    const final = FINAL.exec(buffer.toString('latin1', 0, 12))
+    if (final?.[1]) {
+      const head = buffer
+      events.final(final[1], Number(final[2]), () => head.toString('latin1', 0, Math.min(head.length, HEAD_BYTES)))
+    }
     return buffer.length > 0 ? push.call(this, buffer) : true
   }
 }

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { isIP } from 'node:net'
 import { TargetError } from '../core/errors.ts'
 import type { ProbeOptions } from '../core/result.ts'
-import { checkBytes, checkCa, checkOptions, describeValue } from '../core/validate.ts'
+import { checkBoolean, checkBytes, checkOptions, describeValue } from '../core/validate.ts'
 import { registerNamedSecret, registerSecret } from '../core/redact.ts'
-import { isHostname, parseUrl } from '../core/targets.ts'
+import { parseUrl } from '../core/targets.ts'
+import { checkTlsOptions, type TlsOptions } from '../core/tls-options.ts'
 
 /** A status class such as `'2xx'`. */
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
@@ -19,14 +19,7 @@ export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
 export type StatusExpectation = number | StatusClass | ReadonlyArray<number | StatusClass>
 
 /** TLS settings of an HTTPS check. */
-export interface HttpTlsOptions {
-  /** Verify the server certificate (default true). */
-  rejectUnauthorized?: boolean
-  /** Trusted CA(s), PEM, instead of Node's bundled roots. */
-  ca?: string | Buffer | Array<string | Buffer>
-  /** Name sent in SNI and checked against the certificate (default: the URL's host). */
-  servername?: string
-}
+export type HttpTlsOptions = TlsOptions
 
 /** Options of `probeHttp`: the request, the expectations on the response, and transport settings. */
 export interface HttpProbeOptions extends ProbeOptions {
@@ -59,6 +52,12 @@ export interface HttpProbeOptions extends ProbeOptions {
   /** Proxy URL for this check. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment. */
   proxy?: string
   /**
+   * Offer HTTP/2 (ALPN `h2`, then `http/1.1`) and fail unless the server chooses HTTP/2.
+   * HTTPS only (HTTP/2 is negotiated in the TLS handshake); not through a proxy, which would
+   * negotiate its own. Default false: HTTP/1.1.
+   */
+  http2?: boolean
+  /**
    * How much of the body to keep for the checks above. Default 1 MiB. The rest is read to
    * its end and discarded, within `maxReceivedBytes` (default 8 MiB, or this + 1 MiB when larger).
    */
@@ -83,6 +82,8 @@ export interface CheckedRequest {
   maxReceivedBytes: number
   tls: HttpTlsOptions
   proxy?: string
+  /** Offer HTTP/2 (and HTTP/1.1) in ALPN. */
+  http2: boolean
 }
 
 /** The expectations, validated. */
@@ -93,6 +94,8 @@ export interface Expectations {
   json?: unknown
   hasJson: boolean
   headersMatch: Array<[string, string | RegExp]>
+  /** The response must come over HTTP/2. */
+  http2: boolean
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -110,6 +113,7 @@ const HTTP_OPTIONS = [
   'tls',
   'proxy',
   'maxBodyBytes',
+  'http2',
 ]
 
 // field values are Latin-1 on one line: visible characters, spaces and tabs (RFC 9110 §5.5)
@@ -192,14 +196,22 @@ export function checkRequest(url: URL, options: HttpProbeOptions): CheckedReques
   const maxReceivedBytes =
     checkBytes('maxReceivedBytes', options.maxReceivedBytes) ?? Math.max(DEFAULT_HTTP_MAX_RECEIVED_BYTES, maxBodyBytes + 1024 * 1024)
   if (options.proxy !== undefined) parseUrl(options.proxy, ['http:', 'https:'], 'a proxy URL such as http://proxy:3128')
+  const http2 = checkBoolean('http2', options.http2) ?? false
+  if (http2 && url.protocol !== 'https:')
+    throw new TargetError('http2 needs an https:// URL: HTTP/2 is negotiated in the TLS handshake (ALPN); cleartext HTTP/2 (h2c) is not checked')
+  if (http2 && options.proxy !== undefined)
+    throw new TargetError(
+      'http2 cannot be checked through a proxy: the proxy negotiates its own protocol with the server; check from a host that reaches it directly',
+    )
   return {
+    http2,
     method,
     headers,
     body,
     maxRedirects: follow === true ? DEFAULT_MAX_REDIRECTS : follow === false ? 0 : follow,
     maxBodyBytes,
     maxReceivedBytes,
-    tls: checkTls(options.tls),
+    tls: checkTlsOptions(options.tls) ?? {},
     ...(options.proxy !== undefined && { proxy: options.proxy }),
   }
 }
@@ -239,6 +251,7 @@ export function checkExpectations(options: HttpProbeOptions): Expectations {
     json: options.json,
     hasJson: options.json !== undefined,
     headersMatch,
+    http2: options.http2 === true,
   }
 }
 
@@ -247,23 +260,6 @@ function headerEntries(headers: unknown): Array<[string, unknown]> {
   if (headers instanceof Headers) return [...headers.entries()]
   if (!isPlainObject(headers)) throw new TargetError(`headers must be an object of name → value, got ${describeValue(headers)}`)
   return Object.entries(headers as Record<string, unknown>)
-}
-
-function checkTls(tls: unknown): HttpTlsOptions {
-  if (tls === undefined) return {}
-  if (!isPlainObject(tls)) throw new TargetError(`tls must be an object ({ rejectUnauthorized, ca, servername }), got ${describeValue(tls)}`)
-  const { rejectUnauthorized, ca, servername } = tls as HttpTlsOptions
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean')
-    throw new TargetError(`tls.rejectUnauthorized must be true or false, got ${describeValue(rejectUnauthorized)}`)
-  checkCa('tls.ca', ca)
-  if (servername !== undefined && (typeof servername !== 'string' || isIP(servername) || !isHostname(servername))) {
-    throw new TargetError(`tls.servername must be a DNS name, got ${describeValue(servername)}`)
-  }
-  return {
-    ...(rejectUnauthorized !== undefined && { rejectUnauthorized }),
-    ...(ca !== undefined && { ca }),
-    ...(servername !== undefined && { servername }),
-  }
 }
 
 function isPlainObject(value: unknown): boolean {

@@ -53,7 +53,7 @@ export interface HttpObserved {
   bodyTruncated: boolean
   /** False when the probe stopped reading the body: more than `maxReceivedBytes` came (the check fails with `ETOOLARGE`). */
   bodyComplete: boolean
-  /** HTTP version of the final response (`1.1`, `1.0`), when known. */
+  /** HTTP version of the final response (`2`, `1.1`, `1.0`): known on a direct connection, not through a proxy. */
   httpVersion?: string
   /** Time to establish the connection (TCP + TLS) of the last request, when known. */
   connectMs?: number
@@ -261,6 +261,12 @@ async function readBody(
 
 function checkResponse(observed: HttpObserved, response: Response, expect: Expectations): string[] {
   const failures: string[] = []
+  if (expect.http2 && observed.httpVersion !== '2')
+    failures.push(
+      observed.httpVersion
+        ? `the server chose HTTP/${observed.httpVersion}, expected HTTP/2 (ALPN h2)`
+        : 'the HTTP version is not known (through a proxy), expected HTTP/2: exempt this host with NO_PROXY',
+    )
   const status = observed.status ?? 0
   if (!expect.status.some((s) => (typeof s === 'number' ? s === status : Math.floor(status / 100) === Number(s[0])))) {
     failures.push(`status ${status}, expected ${describeStatus(expect.status)}`)

@@ -58,6 +58,11 @@ describe('redact', () => {
     expect(redact('https://h/x?q=a%3Db&page=2')).toBe('https://h/x?q=a%3Db&page=2')
   })
 
+  test('masks a secret name glued to a colour code or digits (a peer colouring its output)', () => {
+    expect(redact('\u001b[31mpassword=hunter2 \u001b[0m')).toBe('\u001b[31mpassword=*** \u001b[0m')
+    expect(redact('2fapassword=hunter2')).toBe('2fapassword=***')
+  })
+
   test('masks a password that contains an unencoded @', () => {
     expect(redact('mysql://root:p@ss@db/app')).toBe('mysql://root:***@db/app')
   })

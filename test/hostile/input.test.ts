@@ -27,6 +27,8 @@ type Matcher =
   | 'toHaveValidCertificate'
   | 'toAcceptMail'
   | 'toConnectToBroker'
+  | 'toBeServingGrpc'
+  | 'toAcceptWebSocket'
 const MATCHERS: Matcher[] = [
   'toRespondHttp',
   'toBePingable',
@@ -36,6 +38,8 @@ const MATCHERS: Matcher[] = [
   'toHaveValidCertificate',
   'toAcceptMail',
   'toConnectToBroker',
+  'toBeServingGrpc',
+  'toAcceptWebSocket',
 ]
 
 const INPUTS: Array<[string, unknown]> = [
@@ -95,6 +99,12 @@ describe('line breaks and absurd values aimed at a listening port', () => {
     ['port 99999999', () => expect('postgres://u@127.0.0.1:99999999/db').toConnectToDatabase()],
     ['a negative port', () => expect('127.0.0.1:-1').toAcceptTcp()],
     ['a method with a space', () => expect(`http://127.0.0.1:${canary.port}/`).toRespondHttp({ method: 'GET / HTTP/1.1' })],
+    [
+      'CRLF in a WebSocket header value',
+      () => expect(`ws://127.0.0.1:${canary.port}/`).toAcceptWebSocket({ headers: { 'x-a': 'a\r\nX-Injected: 1' } }),
+    ],
+    ['a gRPC service name with a line break', () => expect(`127.0.0.1:${canary.port}`).toBeServingGrpc({ service: 'a\r\nb' })],
+    ['a WebSocket subprotocol with a comma', () => expect(`ws://127.0.0.1:${canary.port}/`).toAcceptWebSocket({ protocols: ['a,b'] })],
   ])('%s: rejected, nothing sent', async (name, run) => {
     const before = canary.connections
     const started = performance.now()

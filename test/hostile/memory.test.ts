@@ -12,7 +12,7 @@ import { LIMIT_MS, record, TIMEOUT_MS, writeRows } from './record.ts'
 afterAll(() => writeRows(import.meta.filename))
 
 /** How each protocol is checked: the probe of the package and its target. */
-const PROBES: Record<string, { probe: string; target: (port: number) => string }> = {
+const PROBES: Record<string, { probe: string; target: (port: number) => string; options?: object }> = {
   postgres: { probe: 'probeDatabase', target: (p) => `postgres://app:Flood-Pass-1@127.0.0.1:${p}/app` },
   mysql: { probe: 'probeDatabase', target: (p) => `mysql://app:Flood-Pass-1@127.0.0.1:${p}/app` },
   redis: { probe: 'probeDatabase', target: (p) => `redis://:Flood-Pass-1@127.0.0.1:${p}` },
@@ -24,6 +24,8 @@ const PROBES: Record<string, { probe: string; target: (port: number) => string }
   https: { probe: 'probeHttp', target: (p) => `https://127.0.0.1:${p}/health` },
   tcp: { probe: 'probeTcp', target: (p) => `127.0.0.1:${p}` },
   certificate: { probe: 'probeCertificate', target: (p) => `127.0.0.1:${p}` },
+  websocket: { probe: 'probeWebSocket', target: (p) => `ws://app:Flood-Pass-1@127.0.0.1:${p}/socket`, options: { expectMessage: 'ready' } },
+  grpc: { probe: 'probeGrpc', target: (p) => `grpc://127.0.0.1:${p}` },
 }
 
 /** The most a probe may add to the resident set of its process: the 8 MiB budget, and the copies drivers make of it. */
@@ -37,12 +39,15 @@ describe('a peer that sends without end: the byte budget, not the memory of the 
   test.each(floods)('$protocol: $name', async ({ protocol, name, start }) => {
     const server = await start()
     try {
-      const { probe, target } = PROBES[protocol] as (typeof PROBES)[string]
-      const verdict = await probeInChild(probe, target(server.port), { timeoutMs: TIMEOUT_MS })
+      const { probe, target, options } = PROBES[protocol] as (typeof PROBES)[string]
+      const verdict = await probeInChild(probe, target(server.port), { ...options, timeoutMs: TIMEOUT_MS })
       expect(verdict.ok, `${protocol}: ${name} passed`).toBe(false)
       // past the budget (ETOOLARGE), or refused on the first message (a protocol error, an error
-      // reply), or at the deadline when the client parses slower than the peer sends
-      expect(verdict.code, verdict.message).toMatch(/^(ETOOLARGE|EPROTOCOL|ETIMEDOUT|UND_ERR_HEADERS_OVERFLOW|XX000)$/)
+      // reply), or at the deadline when the client parses slower than the peer sends; a check
+      // whose exchange completed fails on its expectation (the WebSocket message never came)
+      expect(verdict.code ?? 'a failed expectation', verdict.message).toMatch(
+        /^(ETOOLARGE|EPROTOCOL|ETIMEDOUT|UND_ERR_HEADERS_OVERFLOW|XX000|a failed expectation)$/,
+      )
       expect(verdict.ms, `${protocol}: ${name} took ${Math.round(verdict.ms)} ms`).toBeLessThan(LIMIT_MS)
       expect(verdict.rssGrowthMb, `${protocol}: ${name} grew the process by ${verdict.rssGrowthMb.toFixed(1)} MiB`).toBeLessThan(MAX_GROWTH_MB)
       expect(verdict.exitAfterMs, `${protocol}: ${name}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(MAX_EXIT_MS)
@@ -79,8 +84,8 @@ describe('at the verdict, nothing is left open: the process ends by itself', () 
   test.each(cases)('$protocol against $peer', async ({ peer, start, protocol }) => {
     const server = await start()
     try {
-      const { probe, target } = PROBES[protocol] as (typeof PROBES)[string]
-      const verdict = await probeInChild(probe, target(server.port), { timeoutMs: TIMEOUT_MS })
+      const { probe, target, options } = PROBES[protocol] as (typeof PROBES)[string]
+      const verdict = await probeInChild(probe, target(server.port), { ...options, timeoutMs: TIMEOUT_MS })
       expect(verdict.ms, `${protocol} against ${peer}: took ${Math.round(verdict.ms)} ms`).toBeLessThan(LIMIT_MS)
       expect(verdict.exitAfterMs, `${protocol} against ${peer}: the process lived ${verdict.exitAfterMs} ms after the verdict`).toBeLessThan(
         MAX_EXIT_MS,

@@ -25,6 +25,12 @@ const TCP_CHECKS: Check[] = [
   { name: 'toConnectToBroker (mqtt)', run: (h, p) => expect(`mqtt://app:${SECRET}@${h}:${p}`).toConnectToBroker({ timeoutMs }) },
   { name: 'toConnectToBroker (nats)', run: (h, p) => expect(`nats://app:${SECRET}@${h}:${p}`).toConnectToBroker({ timeoutMs }) },
   { name: 'toAcceptMail', run: (h, p) => expect(`smtp://app:${SECRET}@${h}:${p}`).toAcceptMail({ timeoutMs }) },
+  { name: 'toAcceptTcp (expect)', run: (h, p) => expect(`${h}:${p}`).toAcceptTcp({ send: `AUTH ${SECRET}\r\n`, expect: /^\+OK/, timeoutMs }) },
+  { name: 'toBeServingGrpc', run: (h, p) => expect(`grpc://${h}:${p}`).toBeServingGrpc({ timeoutMs }) },
+  {
+    name: 'toAcceptWebSocket',
+    run: (h, p) => expect(`ws://app:${SECRET}@${h}:${p}/socket`).toAcceptWebSocket({ expectMessage: 'ready', timeoutMs }),
+  },
 ]
 
 async function withServer<T>(start: Promise<Running>, body: (server: Running) => Promise<T>): Promise<T> {

@@ -35,7 +35,9 @@ const rows: Row[] = []
  */
 export async function loadProbes(): Promise<void> {
   await Promise.all([
-    ...['undici', 'pg', 'mysql2', 'ioredis', 'amqplib', 'mqtt', 'nats', 'nodemailer/lib/smtp-connection'].map((driver) => import(driver)),
+    ...['undici', 'pg', 'mysql2', 'ioredis', 'amqplib', 'mqtt', 'nats', 'nodemailer/lib/smtp-connection', '@grpc/grpc-js'].map(
+      (driver) => import(driver),
+    ),
     import('../../src/probes/http.ts'),
     import('../../src/probes/database.ts'),
     import('../../src/probes/broker.ts'),
@@ -44,6 +46,8 @@ export async function loadProbes(): Promise<void> {
     import('../../src/probes/dns.ts'),
     import('../../src/probes/certificate.ts'),
     import('../../src/probes/ping.ts'),
+    import('../../src/probes/grpc.ts'),
+    import('../../src/probes/websocket.ts'),
   ])
 }
 

@@ -24,6 +24,8 @@ const SECRETS = {
   NATS_PASSWORD: 'Leak-Nats-4410',
   SMTP_PASSWORD: 'Leak-Smtp-4411',
   MONGO_PASSWORD: 'Leak-Mongo-4412',
+  WS_PASSWORD: 'Leak-Ws-4414',
+  WS_TOKEN: 'Leak-WsToken-4415',
 }
 // the last is a literal of a check file: Vitest prints it in the code frame of the failure
 const VALUES = [...Object.values(SECRETS), Buffer.from(`admin:${SECRETS.HTTP_PASSWORD}`).toString('base64'), 'Leak-Literal-4413']
@@ -52,7 +54,7 @@ describe('no secret in any output', () => {
     try {
       const run = await runVitest(PROJECT, ['--project', 'prod'], { env: { ...env, REPORT_DIR: dir }, configReporters: true })
       expect(run.code).toBe(1)
-      expect(run.output).toContain('10 failed')
+      expect(run.output).toContain('12 failed')
       // the code frame is there, masked
       expect(run.output).toContain("'postgres://app:***@127.0.0.1:1/app'")
       expect(run.output).toContain('admin:***@')
@@ -62,7 +64,7 @@ describe('no secret in any output', () => {
       for (const file of files) expectNoSecret(file, readFileSync(join(dir, file), 'utf8'))
       record({
         category: 'secrets',
-        case: '13 secrets, 10 failing checks',
+        case: '15 secrets, 12 failing checks',
         check: 'Vitest console, JSON, JUnit, prodcheck table and health+json',
         outcome: 'no secret in any output',
         ms: run.ms,
@@ -79,7 +81,7 @@ describe('no secret in any output', () => {
     expectNoSecret(`run --format ${format}`, `${run.stdout}${run.stderr}`)
     record({
       category: 'secrets',
-      case: '13 secrets, 10 failing checks',
+      case: '15 secrets, 12 failing checks',
       check: `prodcheck run --format ${format}`,
       outcome: 'no secret in stdout or stderr',
       ms: run.ms,
@@ -99,7 +101,7 @@ describe('no secret in any output', () => {
       expectNoSecret('serve logs', serve.stderr())
       record({
         category: 'secrets',
-        case: '13 secrets, 10 failing checks',
+        case: '15 secrets, 12 failing checks',
         check: 'prodcheck serve /health /diagnostics /metrics /',
         outcome: 'no secret in any response or log',
         ms: 0,

@@ -140,3 +140,21 @@ describe('toRespondHttp', () => {
     })
   })
 })
+
+describe('the search-cluster recipe (README, prod-tests/search.test.ts)', () => {
+  test('a red cluster fails, naming the field and what it holds', async () => {
+    const cluster = await startHttp((_, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ cluster_name: 'search', status: 'red', timed_out: false, unassigned_shards: 4 }))
+    })
+    try {
+      const message = await failureOf(
+        expect(`${cluster.url}/_cluster/health`).toRespondHttp({ status: 200, json: { status: /^(green|yellow)$/, timed_out: false } }),
+      )
+      expect(message).toContain('failed    JSON $.status is "red", expected a string matching /^(green|yellow)$/')
+      expect(message).toContain('"unassigned_shards":4')
+    } finally {
+      await cluster.close()
+    }
+  })
+})

@@ -43,6 +43,7 @@ test('optional drivers that are not installed say how to install them', async ()
   await expect(expect('amqp://127.0.0.1:5672').toConnectToBroker()).rejects.toThrow('toConnectToBroker: install amqplib to check amqp:// targets (npm i amqplib)')
   await expect(expect('mqtt://127.0.0.1:1883').toConnectToBroker()).rejects.toThrow('toConnectToBroker: install mqtt to check mqtt:// targets (npm i mqtt)')
   await expect(expect('nats://127.0.0.1:4222').not.toConnectToBroker()).rejects.toThrow('toConnectToBroker: install nats to check nats:// targets (npm i nats)')
+  await expect(expect('grpc://127.0.0.1:50051').toBeServingGrpc()).rejects.toThrow('toBeServingGrpc: install @grpc/grpc-js to check grpc:// targets (npm i @grpc/grpc-js)')
 })
 `
 const PASSING = {

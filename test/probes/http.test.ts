@@ -1,6 +1,7 @@
 import { createServer as createProxyServer, request as forward } from 'node:http'
+import { createSecureServer } from 'node:http2'
 import { type AddressInfo, connect } from 'node:net'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { probeHttp } from '../../src/probes/http.ts'
 import { TargetError } from '../../src/core/errors.ts'
 import { timed } from '../support/failure.ts'
@@ -468,5 +469,49 @@ describe('probeHttp input and resources', () => {
     expect(ms).toBeLessThan(1000)
     expect(result.error?.code).toBe('EABORTED')
     expect(result.error?.message).toMatch(/run cancelled/)
+  })
+})
+
+describe('probeHttp with http2', () => {
+  const certificate = selfSignedCertificate()
+  let h2: { url: string; close(): Promise<void> }
+  let h1: Running
+  beforeAll(async () => {
+    const server = createSecureServer({ ...certificate, allowHTTP1: true }, (request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      response.end(`over HTTP/${request.httpVersion}`)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    h2 = { url: `https://localhost:${(server.address() as AddressInfo).port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) }
+    h1 = await startHttp((_, response) => response.end('over HTTP/1.1'), certificate)
+  })
+  afterAll(async () => {
+    await h2?.close()
+    await h1?.close()
+  })
+
+  test('negotiates HTTP/2 by ALPN; the version is in every result', async () => {
+    const handles = watchHandles()
+    const result = await probeHttp(h2.url, { http2: true, tls: { ca: certificate.cert }, bodyIncludes: 'over HTTP/2.0' })
+    expect(result).toMatchObject({ ok: true, observed: { httpVersion: '2', status: 200 } })
+    expect(await handles.leaked()).toEqual([])
+    // without the option, the same server is spoken to in HTTP/1.1, and says so
+    expect((await probeHttp(h2.url, { tls: { ca: certificate.cert }, bodyIncludes: 'over HTTP/1.1' })).observed.httpVersion).toBe('1.1')
+  })
+
+  test('fails when the server offers HTTP/1.1 only, with what it chose', async () => {
+    const result = await probeHttp(`https://localhost:${h1.port}/`, { http2: true, tls: { ca: certificate.cert } })
+    expect(result).toMatchObject({ ok: false, summary: 'HTTP 200 OK', observed: { httpVersion: '1.1' } })
+    expect(result.failures).toEqual(['the server chose HTTP/1.1, expected HTTP/2 (ALPN h2)'])
+  })
+
+  test.each([
+    ['http://', 'http://127.0.0.1:1/', {}, /http2 needs an https:\/\/ URL/],
+    ['a proxy', 'https://127.0.0.1:1/', { proxy: 'http://127.0.0.1:3128' }, /http2 cannot be checked through a proxy/],
+    ['a string', 'https://127.0.0.1:1/', { http2: 'yes' }, /http2 must be true or false/],
+  ])('rejects http2 with %s', async (_, url, options, message) => {
+    const error = await probeHttp(url, { http2: true, ...options } as never).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TargetError)
+    expect(String(error)).toMatch(message)
   })
 })

@@ -5,6 +5,7 @@
  * of 256 MB, a NATS INFO line with no end, an SMTP greeting that never ends, HTTP headers
  * or a body without end. They write as fast as the socket drains, until it closes.
  */
+import { createHash } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { type Running, startTcp } from './servers.ts'
 
@@ -39,6 +40,18 @@ function int32(n: number): Buffer {
   const b = Buffer.alloc(4)
   b.writeInt32BE(n)
   return b
+}
+
+/** Completes a WebSocket upgrade (RFC 6455 §4.2.2), then pours `head` and `chunk` as frames of its own making. */
+function afterUpgrade(head: Uint8Array, chunk: Uint8Array = FILL): Promise<Running> {
+  return startTcp((socket) =>
+    socket.once('data', (request) => {
+      const key = /sec-websocket-key: *(\S+)/i.exec(request.toString('latin1'))?.[1] ?? ''
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+      pour(socket, head, chunk)
+    }),
+  )
 }
 
 /** The floods, by protocol: each is (variant name, how to start it). */
@@ -86,6 +99,16 @@ export const FLOODS: Record<string, Array<[string, () => Promise<Running>]>> = {
     ['a greeting without end', () => atOnce('220 ')],
     ['a multiline greeting without end', () => atOnce('', repeat(Buffer.from('220-flood\r\n'), 64 * 1024))],
     ['short lines without end after the greeting', () => atOnce('220 hi\r\n', repeat(Buffer.from('250-x\r\n'), 64 * 1024))],
+  ],
+  websocket: [
+    // a binary frame announcing 2^62 bytes, then its "payload" without end
+    ['a message of 2^62 bytes', () => afterUpgrade(Buffer.from([0x82, 127, 0x40, 0, 0, 0, 0, 0, 0, 0]))],
+    // text frames of 4 bytes without end: one event each, in the client
+    ['tiny messages without end', () => afterUpgrade(Buffer.alloc(0), repeat(Buffer.from([0x81, 0x04, 0x74, 0x69, 0x63, 0x6b]), 64 * 1024))],
+  ],
+  grpc: [
+    // what the client sends first is the HTTP/2 preface: the answer is no HTTP/2 at all
+    ['bytes that are not HTTP/2, without end', () => afterFirstBytes('')],
   ],
   http: [
     [

@@ -30,7 +30,7 @@ export async function probeInChild(probe: string, target: string, options: objec
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` (npm test does it first)`)
   const script = `
     const api = await import(${JSON.stringify(ENTRY)})
-    for (const driver of ['pg', 'mysql2', 'ioredis', 'amqplib', 'mqtt', 'nats', 'undici', 'nodemailer/lib/smtp-connection.js']) await import(driver).catch(() => {})
+    for (const driver of ['pg', 'mysql2', 'ioredis', 'amqplib', 'mqtt', 'nats', 'undici', 'nodemailer/lib/smtp-connection.js', '@grpc/grpc-js']) await import(driver).catch(() => {})
     globalThis.gc?.()
     const before = process.memoryUsage().rss
     const started = performance.now()

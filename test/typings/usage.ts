@@ -25,6 +25,15 @@ export async function checks(): Promise<void> {
   await expect('api.example.com').toHaveValidCertificate({ minDaysLeft: 14, servername: 'api.example.com' })
   await expect(process.env.SMTP_URL).toAcceptMail({ requireTls: true, auth: { user: 'u', pass: 'p' } })
   await expect(process.env.AMQP_URL).toConnectToBroker({ timeoutMs: 2000 })
+  await expect('bastion:22').toAcceptTcp({ expect: /^SSH-2\.0-/, send: Buffer.from('x'), tls: true })
+  await expect('grpcs://orders:443').toBeServingGrpc({ service: 'orders.v1.Orders', tls: { servername: 'orders.internal' } })
+  await expect('wss://push.example.com/socket').toAcceptWebSocket({
+    protocols: ['v2'],
+    send: 'ping',
+    expectMessage: /pong/,
+    headers: { authorization: 'Bearer x' },
+  })
+  await expect('https://cdn.example.com/').toRespondHttp({ http2: true })
   expect(process.env).toHaveEnv(['DATABASE_URL'])
   expect(process.env).toHaveEnv({ PORT: /^\d+$/, NODE_ENV: (value) => value === 'production' })
   expect(process.version).toSatisfyVersion('>=20.11')
@@ -40,6 +49,10 @@ export async function checks(): Promise<void> {
   await expect('postgres://db/app').toConnectToDatabase({ sql: 'select 1' })
   // @ts-expect-error DNS type must be one of the supported ones
   await expect('x.example').toResolveDns({ type: 'PTR' })
+  // @ts-expect-error expectMessage is a string or a RegExp
+  await expect('ws://x/').toAcceptWebSocket({ expectMessage: 42 })
+  // @ts-expect-error service is a string
+  await expect('grpc://x:1').toBeServingGrpc({ service: true })
   // @ts-expect-error the range is a string
   expect(process.version).toSatisfyVersion(20)
 }

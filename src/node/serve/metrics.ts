@@ -121,8 +121,31 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
     'version',
   ])
   const dnsAnswers = gauge('prodcheck_dns_answer_rrs', 'Answers of the first DNS check of the test.')
+  const grpcServing = gauge(
+    'prodcheck_grpc_healthcheck_response',
+    'Serving status the first gRPC health check of the test answered: 1 for it, 0 for the others.',
+    [...LABELS, 'serving_status'],
+  )
+  const grpcStatus = gauge(
+    'prodcheck_grpc_status_code',
+    'gRPC status code of that health check call (0 OK, 5 NOT_FOUND, 12 UNIMPLEMENTED, 14 UNAVAILABLE).',
+  )
   // series by test, gone with the test (or the fact) from the next run on
-  const perRun = [up, degraded, budget, httpStatus, httpVersion, httpRedirects, httpPhases, certExpiry, chainInfo, tlsVersion, dnsAnswers]
+  const perRun = [
+    up,
+    degraded,
+    budget,
+    httpStatus,
+    httpVersion,
+    httpRedirects,
+    httpPhases,
+    certExpiry,
+    chainInfo,
+    tlsVersion,
+    dnsAnswers,
+    grpcServing,
+    grpcStatus,
+  ]
 
   // the result each check's latency was last observed for: a snapshot merges tiers that run
   // apart, and shows a result again until its tier runs anew; the histogram counts it once
@@ -155,6 +178,13 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
         }
         const answers = firstFact(check, 'answers', asNumber)
         if (answers !== undefined) dnsAnswers.set(series, answers)
+        const code = firstFact(check, 'grpcStatus', asNumber)
+        if (code !== undefined) {
+          grpcStatus.set(series, code)
+          // as blackbox_exporter: every status a series, 1 for the one answered
+          const serving = firstFact(check, 'servingStatus', asString)
+          for (const status of SERVING_STATUSES) grpcServing.set({ ...series, serving_status: status }, status === serving ? 1 : 0)
+        }
       }
       observed = seen
       runErrors.set(snapshot.errors.length)
@@ -190,6 +220,9 @@ export function metricsFormat(accept: string | undefined): MetricsFormat {
   }
   return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'prometheus'
 }
+
+/** The serving statuses of the gRPC health checking protocol, as blackbox_exporter's series. */
+const SERVING_STATUSES = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const
 
 /** What a test's HTTP check saw: the first check of the test with a status code. */
 function httpDetail(check: CheckResult): { status: number; version?: number; redirects?: number; phases: Array<[string, number]> } | undefined {
