@@ -130,6 +130,42 @@ async function install(dir: string): Promise<void> {
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, timeout: 240_000 })
 }
 
+/** The consumer projects, each made and installed once: all installs start together, as soon as the tarball exists. */
+const CONSUMERS: Record<string, () => string> = {
+  'esm-vitest4': () => vitestConsumer({ name: 'esm-vitest4', module: 'esm', dependencies: { vitest: '4.1.12' } }, README_CONFIG),
+  'cjs-vitest4': () => vitestConsumer({ name: 'cjs-vitest4', module: 'cjs', dependencies: { vitest: '4.1.12' } }, README_CONFIG),
+  'esm-by-hand': () => vitestConsumer({ name: 'esm-by-hand', module: 'esm', dependencies: { vitest: '4.1.12' } }, HAND_WRITTEN_CONFIG),
+  'esm-vitest5': () => vitestConsumer({ name: 'esm-vitest5', module: 'esm', dependencies: { vitest: '^5.1.0' } }, README_CONFIG),
+  'cjs-jest30': () => {
+    const dir = join(work, 'cjs-jest30')
+    cpSync(resolve(ROOT, 'test/fixtures/jest-consumer'), dir, { recursive: true })
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'cjs-jest30', private: true, devDependencies: { prodcheck: `file:${tarball}`, jest: '^30.0.0' } }, null, 2),
+    )
+    writeTsconfig(dir, 'cjs', ['prod-tests/types.ts'])
+    return dir
+  },
+}
+const installed = new Map<string, Promise<string>>()
+
+/** The directory of a consumer project, installed. */
+function consumer(name: keyof typeof CONSUMERS): Promise<string> {
+  let ready = installed.get(name)
+  if (!ready) {
+    const make = CONSUMERS[name] as () => string
+    ready = (async () => {
+      const dir = make()
+      await install(dir)
+      return dir
+    })()
+    // awaited by the tests that use it; a failure is theirs to report
+    ready.catch(() => {})
+    installed.set(name, ready)
+  }
+  return ready
+}
+
 async function typecheck(dir: string): Promise<string> {
   try {
     await run(process.execPath, [TSC, '-p', dir], { cwd: dir })
@@ -145,6 +181,8 @@ beforeAll(async () => {
   tarball = join(work, stdout.trim().split('\n').at(-1) ?? '')
   api = await startHttp((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
   silent = await startSilent()
+  // npm installs are mostly waiting: the five run side by side
+  for (const name of Object.keys(CONSUMERS)) consumer(name)
 }, 180_000)
 
 afterAll(async () => {
@@ -180,8 +218,7 @@ describe('the packed tarball', () => {
   describe('in an ESM project with Vitest 4.1, configured as the README says', () => {
     let dir: string
     beforeAll(async () => {
-      dir = vitestConsumer({ name: 'esm-vitest4', module: 'esm', dependencies: { vitest: '4.1.12' } }, README_CONFIG)
-      await install(dir)
+      dir = await consumer('esm-vitest4')
     }, 300_000)
 
     test('runs the checks of the prod project only, and passes', async () => {
@@ -204,8 +241,7 @@ describe('the packed tarball', () => {
 
   describe('in a CommonJS project with Vitest 4.1', () => {
     test('runs the checks and type-checks them', async () => {
-      const dir = vitestConsumer({ name: 'cjs-vitest4', module: 'cjs', dependencies: { vitest: '4.1.12' } }, README_CONFIG)
-      await install(dir)
+      const dir = await consumer('cjs-vitest4')
       const result = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` } })
       expect(result.code, result.output).toBe(0)
       expect(statuses(result.report)).toEqual(PASSING)
@@ -215,8 +251,7 @@ describe('the packed tarball', () => {
 
   describe('with environment and setup file written by hand', () => {
     test('runs the checks', async () => {
-      const dir = vitestConsumer({ name: 'esm-by-hand', module: 'esm', dependencies: { vitest: '4.1.12' } }, HAND_WRITTEN_CONFIG)
-      await install(dir)
+      const dir = await consumer('esm-by-hand')
       const result = await runVitest(dir, ['--project', 'prod'], { env: { API_URL: `${api.url}/health` } })
       expect(result.code, result.output).toBe(0)
       expect(statuses(result.report)).toEqual(PASSING)
@@ -226,8 +261,7 @@ describe('the packed tarball', () => {
   describe('in an ESM project with Vitest 5, on Node 22', () => {
     let dir: string
     beforeAll(async () => {
-      dir = vitestConsumer({ name: 'esm-vitest5', module: 'esm', dependencies: { vitest: '^5.1.0' } }, README_CONFIG)
-      await install(dir)
+      dir = await consumer('esm-vitest5')
     }, 300_000)
 
     test('runs the checks, pass and fail, with the matcher message', async () => {
@@ -251,14 +285,7 @@ describe('the packed tarball', () => {
   describe('in a CommonJS project with Jest 30', () => {
     let dir: string
     beforeAll(async () => {
-      dir = join(work, 'cjs-jest30')
-      cpSync(resolve(ROOT, 'test/fixtures/jest-consumer'), dir, { recursive: true })
-      writeFileSync(
-        join(dir, 'package.json'),
-        JSON.stringify({ name: 'cjs-jest30', private: true, devDependencies: { prodcheck: `file:${tarball}`, jest: '^30.0.0' } }, null, 2),
-      )
-      writeTsconfig(dir, 'cjs', ['prod-tests/types.ts'])
-      await install(dir)
+      dir = await consumer('cjs-jest30')
     }, 300_000)
 
     async function jest(env: Record<string, string>): Promise<{
