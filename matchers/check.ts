@@ -16,6 +16,9 @@ import { type CheckTask, getRuntime, startCheck } from '../src/worker/runtime.ts
 import { once } from '../src/core/drivers.ts'
 import { formatMessage, MAX_FAILURES, type MessageParts } from './format.ts'
 
+/** Set to `1` in the workers of `prodcheck serve`, which reads check records only. */
+const SERVE_VARIABLE = 'PRODCHECK_SERVE'
+
 export type { CheckRecord } from '../src/core/check-record.ts'
 
 /** The part of a runner's matcher context (`this`) that the matchers read: Vitest and Jest both have it. */
@@ -130,7 +133,9 @@ export async function runCheck<Observed, Options extends ProbeOptions>(
     // the probe has checked the options: a budget is a positive number
     const budgets = { budgetMs: options?.maxLatencyMs, warnBudgetMs: options?.warnLatencyMs }
     const verdict = conclude(context, task, { ...spec, ...budgets }, result, true, running?.orphaned() ?? false)
-    if (task) await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
+    // (serve reads the records of task meta, and runs every few seconds: it asks for no annotation)
+    if (task && process.env[SERVE_VARIABLE] !== '1')
+      await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
     // a check nobody awaited: the setup file fails its test with that; rejecting here too
     // would be an error of no test, after the run
     if (running?.orphaned()) return { ...verdict, pass: !context.isNot }
@@ -173,15 +178,23 @@ export function runCheckSync<Observed>(context: MatcherContext, spec: SyncCheckS
   return conclude(context, currentTask(context), spec, result, false, false)
 }
 
-/** Where a matcher was called from, in the check file: the frames of prodcheck and Vitest left out. */
-function callSite(): string {
+/**
+ * Where a matcher was called from, in the check file (the frames of prodcheck and Vitest left
+ * out), as a function: the frames are captured now, but formatted (through Vite's source
+ * maps, the costly part) only if the check turns out not to be awaited.
+ */
+function callSite(): () => string {
   const site: { stack?: string } = {}
   Error.captureStackTrace(site, runCheck)
-  const frames = (site.stack ?? '')
-    .split('\n')
-    .slice(1)
-    .filter((frame) => !OWN_CODE.some((dir) => frame.includes(dir)) && !/[\\/]node_modules[\\/](@vitest|vitest|chai)[\\/]|node:internal/.test(frame))
-  return ['Error', ...frames].join('\n')
+  return () => {
+    const frames = (site.stack ?? '')
+      .split('\n')
+      .slice(1)
+      .filter(
+        (frame) => !OWN_CODE.some((dir) => frame.includes(dir)) && !/[\\/]node_modules[\\/](@vitest|vitest|chai)[\\/]|node:internal/.test(frame),
+      )
+    return ['Error', ...frames].join('\n')
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { keepWorkersAsked, keptThreadsPool } from './kept-workers.ts'
 import { redactProcessOutput } from './output-redaction.ts'
 import type { TestProjectInlineConfiguration, TestTagDefinition } from 'vitest/config'
 import { DEFAULT_TIMEOUT_MS, TEST_TIMEOUT_MARGIN_MS } from '../core/deadline.ts'
@@ -38,6 +39,12 @@ export interface ProdProjectOptions {
   /** More tags, besides `smoke` and `diagnostic`. */
   tags?: TestTagDefinition[]
 }
+
+/**
+ * Worker threads `serve` keeps from one run to the next, at most: each holds some 50–90 MiB
+ * (its heap after a run of 200 checks); past two, a run's other workers start afresh.
+ */
+const MAX_KEPT_THREADS = 2
 
 /** The check files `defineProdProject` includes by default. */
 export const DEFAULT_INCLUDE = ['prod-tests/**/*.{test,spec}.?(c|m)[jt]s']
@@ -96,6 +103,7 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
     },
     { name: 'diagnostic', description: TIERS.diagnostic, priority: 2, timeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS, retry, meta: deadline(timeoutMs) },
   ]
+  const maxWorkers = positive('maxWorkers', options.maxWorkers) ?? Math.min(8, Math.max(2, availableParallelism()))
   return {
     test: {
       name: options.name ?? 'prod',
@@ -111,10 +119,11 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
       maxConcurrency: positive('maxConcurrency', options.maxConcurrency) ?? 100,
       tags: [...tiers, ...extraTags],
       // checks wait on the network, not the CPU: more workers than cores, no per-file isolation cost
-      pool: 'threads',
+      // (serve keeps the threads from one run to the next: node/kept-workers.ts)
+      pool: keepWorkersAsked() ? keptThreadsPool(Math.min(maxWorkers, MAX_KEPT_THREADS)) : 'threads',
       isolate: false,
       fileParallelism: true,
-      maxWorkers: positive('maxWorkers', options.maxWorkers) ?? Math.min(8, Math.max(2, availableParallelism())),
+      maxWorkers,
       // a project with its own maxWorkers needs its own group; checks run after the other projects
       sequence: { groupOrder: PROD_GROUP_ORDER },
     },

@@ -11,6 +11,7 @@ import type { TestSpecification, Vitest } from 'vitest/node'
 import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage, type Tier } from './results.ts'
 import { UsageError } from './cli/usage-error.ts'
 import { findConfigFile } from './config-file.ts'
+import { endKeptWorkers } from './kept-workers.ts'
 
 /** The least margin a run has beyond its longest test timeout before it counts as hung. */
 export const RUN_MARGIN_MS = 2000
@@ -155,6 +156,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     },
     async close() {
       await vitest.close()
+      await endKeptWorkers()
     },
   }
 }

@@ -64,8 +64,8 @@ export interface RunningCheck {
 
 interface InFlight {
   matcher: string
-  /** The stack of the matcher's call, to point a "not awaited" error at it. */
-  stack?: string
+  /** The stack of the matcher's call, to point a "not awaited" error at it: formatted only when asked (a check that is awaited never pays for it). */
+  stack?: string | (() => string)
   target?: string
   orphaned: boolean
   settled: Promise<void>
@@ -82,7 +82,7 @@ const IN_FLIGHT = new WeakMap<object, Set<InFlight>>()
  * const running = startCheck(task, 'toRespondHttp')
  * try { … } finally { running.done() }
  */
-export function startCheck(task: CheckTask, matcher: string, stack?: string): RunningCheck {
+export function startCheck(task: CheckTask, matcher: string, stack?: string | (() => string)): RunningCheck {
   let settle = (): void => {}
   const entry: InFlight = { matcher, stack, orphaned: false, settled: new Promise<void>((resolve) => (settle = resolve)), settle: () => settle() }
   const set = IN_FLIGHT.get(task) ?? new Set()
@@ -111,5 +111,9 @@ export async function awaitOrphans(task: CheckTask): Promise<{ checks: string[];
   const running = [...(IN_FLIGHT.get(task) ?? [])]
   for (const entry of running) entry.orphaned = true
   await Promise.all(running.map((entry) => entry.settled))
-  return { checks: running.map((entry) => `${entry.matcher}${entry.target ? ` ${entry.target}` : ''}`), stack: running[0]?.stack }
+  const stack = running[0]?.stack
+  return {
+    checks: running.map((entry) => `${entry.matcher}${entry.target ? ` ${entry.target}` : ''}`),
+    stack: typeof stack === 'function' ? stack() : stack,
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * The HTTP side of `prodcheck serve`: routes, authentication, methods. Every response is
- * prepared when a run ends, so that a request costs a lookup and a write, whatever the
- * load: requests never start a run.
+ * made from the snapshot of the last run, once, on the first request that asks for it after
+ * that run (a refresh nobody reads costs nothing: with 200 checks, rendering every route took
+ * some 28 ms a refresh), then served as it is: a request costs a lookup and a write,
+ * whatever the load, and requests never start a run.
  *
  * | route | what | auth with a token |
  * |---|---|---|
@@ -39,7 +41,14 @@ interface Prepared {
 }
 
 type Route = '/' | '/health' | '/diagnostics' | '/metrics'
-type Responses = Record<Route, Prepared> & { anonymousHealth: Prepared; openMetrics: Prepared }
+/** The responses that need no metrics text. */
+type Page = Exclude<Route, '/metrics'> | 'anonymousHealth'
+
+/** The responses of one snapshot, each made on first use. */
+interface Responses {
+  get(page: Page): Prepared
+  metrics(format: MetricsFormat): Promise<Prepared>
+}
 
 const ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/diagnostics', '/metrics'])
 const PUBLIC: ReadonlySet<string> = new Set(['/health'])
@@ -70,16 +79,7 @@ export function createHealthServer({
 }: { metrics: Metrics; intervalMs: number; token?: string } & LoginOptions): HealthServer {
   const expected = token ? digest(token) : undefined
   const login = expected ? createLogin({ ...access, verify: (candidate) => matches(candidate, expected) }) : undefined
-  const first: Snapshot = { runs: 0, running: true, checks: [], errors: [] }
-  let prepared = prepare(first, { prometheus: '', openmetrics: '# EOF\n' }, intervalMs)
-  let refreshed = false
-  // the metrics before the first run (no run yet: the alert rules see prodcheck_runs_total 0)
-  void exposition(metrics).then(
-    (texts) => {
-      if (!refreshed) prepared = prepare(first, texts, intervalMs)
-    },
-    () => {},
-  )
+  let prepared = prepare({ runs: 0, running: true, checks: [], errors: [] }, metrics, intervalMs)
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
@@ -109,8 +109,13 @@ export function createHealthServer({
         request.method,
       )
     }
-    if (!allowed) return send(response, prepared.anonymousHealth, request.method)
-    const chosen = path === '/metrics' && metricsFormat(request.headers.accept) === 'openmetrics' ? prepared.openMetrics : prepared[path as Route]
+    if (!allowed) return send(response, prepared.get('anonymousHealth'), request.method)
+    if (path === '/metrics')
+      return void prepared.metrics(metricsFormat(request.headers.accept)).then(
+        (reply) => send(response, reply, request.method),
+        () => response.destroy(),
+      )
+    const chosen = prepared.get(path as Page)
     send(response, session && login && path === '/' ? { ...chosen, body: login.withLogout(chosen.body) } : chosen, request.method)
   })
   server.keepAliveTimeout = 5000
@@ -120,33 +125,69 @@ export function createHealthServer({
   return {
     server,
     async refresh(snapshot) {
-      refreshed = true
-      prepared = prepare(snapshot, await exposition(metrics), intervalMs)
+      prepared = prepare(snapshot, metrics, intervalMs)
     },
   }
 }
 
-/** The metrics in every format `/metrics` serves. */
-async function exposition(metrics: Metrics): Promise<Record<MetricsFormat, string>> {
-  return { prometheus: await metrics.text('prometheus'), openmetrics: await metrics.text('openmetrics') }
-}
-
-function prepare(snapshot: Snapshot, metricsTexts: Record<MetricsFormat, string>, intervalMs: number): Responses {
-  const smoke = snapshot.checks.filter((check) => check.tier === 'smoke')
-  const health = healthOf(snapshot, smoke)
-  const status = smokeRuns(snapshot) > 0 && health.status !== 'fail' ? 200 : 503
+/**
+ * The responses of a snapshot, each made on its first request and kept until the next
+ * refresh. The metrics texts are the registry's as it stands when first asked, which is
+ * the snapshot's (the registry is updated before each refresh).
+ */
+function prepare(snapshot: Snapshot, metrics: Metrics, intervalMs: number): Responses {
+  // the page's times are relative to the refresh, as if it were rendered then
+  const refreshedAt = Date.now()
+  const made = new Map<Page, Prepared>()
+  const texts = new Map<MetricsFormat, Promise<string>>()
+  let health: { document: ReturnType<typeof healthOf>; status: number } | undefined
+  const smokeHealth = (): { document: ReturnType<typeof healthOf>; status: number } => {
+    if (health) return health
+    const document = healthOf(
+      snapshot,
+      snapshot.checks.filter((check) => check.tier === 'smoke'),
+    )
+    health = { document, status: smokeRuns(snapshot) > 0 && document.status !== 'fail' ? 200 : 503 }
+    return health
+  }
+  const make = (page: Page): Prepared => {
+    switch (page) {
+      case '/health': {
+        const { document, status } = smokeHealth()
+        return { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(document)}\n` }
+      }
+      // the status and the counts, nothing that names what is checked
+      case 'anonymousHealth': {
+        const { document, status } = smokeHealth()
+        return {
+          status,
+          type: HEALTH_MEDIA_TYPE,
+          body: `${JSON.stringify({ status: document.status, description: 'prodcheck smoke checks', notes: document.notes.slice(0, 1) })}\n`,
+        }
+      }
+      case '/diagnostics':
+        return { status: 200, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(diagnostics(snapshot), null, 2)}\n` }
+      case '/':
+        return { status: 200, type: 'text/html; charset=utf-8', body: renderPage(snapshot, intervalMs, undefined, refreshedAt) }
+    }
+  }
   return {
-    '/health': { status, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(health)}\n` },
-    // the status and the counts, nothing that names what is checked
-    anonymousHealth: {
-      status,
-      type: HEALTH_MEDIA_TYPE,
-      body: `${JSON.stringify({ status: health.status, description: 'prodcheck smoke checks', notes: health.notes.slice(0, 1) })}\n`,
+    get(page) {
+      let response = made.get(page)
+      if (!response) {
+        response = make(page)
+        made.set(page, response)
+      }
+      return response
     },
-    '/diagnostics': { status: 200, type: HEALTH_MEDIA_TYPE, body: `${JSON.stringify(diagnostics(snapshot), null, 2)}\n` },
-    '/metrics': { status: 200, type: METRICS_CONTENT_TYPES.prometheus, body: metricsTexts.prometheus, vary: 'Accept' },
-    openMetrics: { status: 200, type: METRICS_CONTENT_TYPES.openmetrics, body: metricsTexts.openmetrics, vary: 'Accept' },
-    '/': { status: 200, type: 'text/html; charset=utf-8', body: renderPage(snapshot, intervalMs) },
+    async metrics(format) {
+      let text = texts.get(format)
+      if (!text) {
+        text = metrics.text(format)
+        texts.set(format, text)
+      }
+      return { status: 200, type: METRICS_CONTENT_TYPES[format], body: await text, vary: 'Accept' }
+    },
   }
 }
 
