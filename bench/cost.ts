@@ -70,7 +70,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The peer: HTTP answering after 100 ms, and a TCP port that accepts. */
-async function startPeers(): Promise<{ http: Server; url: string; tcp: ReturnType<typeof createTcpServer>; tcpTarget: string }> {
+export async function startPeers(): Promise<{ http: Server; url: string; tcp: ReturnType<typeof createTcpServer>; tcpTarget: string }> {
   const http = createServer((_, response) => {
     setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'), 100)
   })
@@ -179,7 +179,7 @@ async function withBlackbox<T>(body: (exporter: { pid: number; url: string }) =>
 }
 
 /** A project of `checks` smoke checks over `files` files, each `body`. */
-function project(name: string, checks: number, files: number, body: string): string {
+export function project(name: string, checks: number, files: number, body: string): string {
   const dir = join(WORK, name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, 'prod-tests'), { recursive: true })
@@ -196,7 +196,7 @@ function project(name: string, checks: number, files: number, body: string): str
 }
 
 /** `prodcheck serve` every second: CPU per run over SERVE_RUNS runs (after two to warm up), wall of a run, RSS. */
-async function benchServe(dir: string, env: Record<string, string>, keep: boolean): Promise<Omit<CostRow, 'what' | 'cpuPerCheckMs'>> {
+export async function benchServe(dir: string, env: Record<string, string>, keep: boolean): Promise<Omit<CostRow, 'what' | 'cpuPerCheckMs'>> {
   const serve: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--interval', '1s', '--diagnostic-interval', '1h'], {
     cwd: dir,
     env: { ...process.env, ...env, PRODCHECK_KEEP_WORKERS: keep ? '1' : '0' },

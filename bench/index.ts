@@ -3,14 +3,18 @@
  * in one run, on a shared and noisy machine: ratios, not absolute times) with the targets
  * beside them. `npm run bench -- --write` also records the run in bench/RESULTS.md.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { join } from 'node:path'
 import { benchColdStart } from './coldstart.ts'
 import { benchConcurrency, concurrencyTable } from './concurrency.ts'
+import { benchCost, costTable } from './cost.ts'
 import { benchOverhead, overheadTable } from './overhead.ts'
 import { benchServe, serveTable } from './serve.ts'
 import { ROOT } from './workspace.ts'
+
+/** Where the sections written by hand begin in bench/RESULTS.md: `--write` keeps them. */
+const BY_HAND = '<!-- measured by hand: npm run bench -- --write keeps what follows -->'
 
 const sections: string[] = []
 const verdicts: string[] = []
@@ -61,6 +65,13 @@ verdicts.push(
   `- serve: suite runs ${serve.runsBefore} before and ${serve.runsAfter} after ${serve.requests} requests (requests never start a run): ${serve.runsAfter === serve.runsBefore ? 'met' : 'MISSED'}`,
 )
 
+const cost = await benchCost()
+const costReport = costTable(cost)
+sections.push(
+  `## Cost beside blackbox_exporter\n\n\`npm run bench:cost\` (bench/cost.ts): 200 HTTP checks of a local endpoint answering after 100 ms, and 200 TCP connects, over 10 files; blackbox_exporter ${cost.blackbox ? '(Debian package) probing the same, 200 at once' : 'not installed: no side-by-side figures'}; \`prodcheck serve\` every second, CPU per run from /proc (every thread); per check: (a run of 200 − a run of one) ÷ 199.\n\n${costReport.text}`,
+)
+verdicts.push(...costReport.verdicts)
+
 const report = [
   '# Benchmark results',
   '',
@@ -74,4 +85,10 @@ const report = [
 ].join('\n')
 
 console.log(report)
-if (process.argv.includes('--write')) writeFileSync(join(ROOT, 'bench/RESULTS.md'), report)
+if (process.argv.includes('--write')) {
+  // the sections measured by hand (the soak, the profile) stay as they are
+  const file = join(ROOT, 'bench/RESULTS.md')
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  const kept = previous.indexOf(BY_HAND)
+  writeFileSync(file, kept === -1 ? report : `${report}\n${previous.slice(kept)}`)
+}

@@ -63,7 +63,7 @@ export async function benchSoak(): Promise<Soak> {
         stderr = `${stderr}${text}`.slice(-200_000)
         for (const _ of text.matchAll(/(smoke|diagnostic) run \d+:/g)) {
           runs++
-          if (runs === WARM || runs % 500 === 0 || runs === RUNS) {
+          if (runs === WARM || runs % Number(process.env.SOAK_EVERY ?? 500) === 0 || runs === RUNS) {
             samples.push(sample())
             console.log(`runs ${runs}: RSS ${samples.at(-1)?.rssMiB} MiB, ${samples.at(-1)?.fds} open fds`)
           }
