@@ -13,13 +13,13 @@
  * Ratios, measured in one run: the machine is shared and noisy.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { type AddressInfo, createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent } from 'undici'
-import { CLI, installBuild, WORK } from './workspace.ts'
+import { CLI, emptyProject, installBuild } from './workspace.ts'
 
 const BLACKBOX = '/usr/bin/prometheus-blackbox-exporter'
 const CHECKS = 200
@@ -180,13 +180,7 @@ async function withBlackbox<T>(body: (exporter: { pid: number; url: string }) =>
 
 /** A project of `checks` smoke checks over `files` files, each `body`. */
 export function project(name: string, checks: number, files: number, body: string): string {
-  const dir = join(WORK, name)
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(join(dir, 'prod-tests'), { recursive: true })
-  writeFileSync(
-    join(dir, 'vitest.config.ts'),
-    `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
-  )
+  const dir = emptyProject(name)
   for (let file = 0; file < files; file++) {
     const count = Math.floor(checks / files) + (file < checks % files ? 1 : 0)
     const tests = Array.from({ length: count }, (_, i) => `test('check ${file}.${i}', { tags: ['smoke'] }, async () => { ${body} })`)

@@ -34,16 +34,28 @@ export const CLI = join(WORK, 'node_modules/prodcheck/dist/src/node/cli/main.js'
  * const dir = writeServeProject('soak')
  */
 export function writeServeProject(name: string): string {
+  const dir = emptyProject(name)
+  writeFileSync(
+    join(dir, 'prod-tests/api.test.ts'),
+    `import { expect, test } from 'vitest'\ntest('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.API_URL).toRespondHttp() })\ntest('api answers JSON', { tags: ['diagnostic'] }, async () => { await expect(process.env.API_URL).toRespondHttp({ json: { status: 'ok' } }) })\n`,
+  )
+  return dir
+}
+
+/**
+ * An empty project in bench/.work/<name>, with the prod project as the README configures it
+ * and no check file yet. Returns its folder.
+ *
+ * @example
+ * const dir = emptyProject('cost-http')
+ */
+export function emptyProject(name: string): string {
   const dir = join(WORK, name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, 'prod-tests'), { recursive: true })
   writeFileSync(
     join(dir, 'vitest.config.ts'),
     `import { defineConfig } from 'vitest/config'\nimport { defineProdProject } from 'prodcheck/config'\nexport default defineConfig({ test: { projects: [defineProdProject()] } })\n`,
-  )
-  writeFileSync(
-    join(dir, 'prod-tests/api.test.ts'),
-    `import { expect, test } from 'vitest'\ntest('api is up', { tags: ['smoke'] }, async () => { await expect(process.env.API_URL).toRespondHttp() })\ntest('api answers JSON', { tags: ['diagnostic'] }, async () => { await expect(process.env.API_URL).toRespondHttp({ json: { status: 'ok' } }) })\n`,
   )
   return dir
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of prodcheck on a Debian machine of the node-svc kind, fresh or not:
 # installs what the machine lacks, starts the local services that are down, then npm ci,
-# build, check, npm test, and prints "N passed, N failed". The README's test command, and
+# check, npm test (which builds first), and prints "N passed, N failed". The README's test command, and
 # what .ci/run runs. Exit status: npm test's (1 when setup itself failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +51,7 @@ ensure 4222 NATS start-stop-daemon --start --oknodo --background --exec /usr/sbi
 
 log "npm ci"
 npm ci --no-audit --no-fund || exit 1
-log "build"
-npm run build || exit 1
+# (no build of its own: npm test builds first, its pretest; the type-check needs none)
 log "type-check, lint, format"
 npm run check || exit 1
 

@@ -177,7 +177,8 @@ async function typecheck(dir: string): Promise<string> {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'prodcheck-pack-'))
-  const { stdout } = await run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: ROOT, timeout: 120_000 })
+  // the build is npm test's (its pretest): packed as it stands, not built a second time by prepack
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--loglevel=error'], { cwd: ROOT, timeout: 120_000 })
   tarball = join(work, stdout.trim().split('\n').at(-1) ?? '')
   api = await startHttp((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
   silent = await startSilent()
