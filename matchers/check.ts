@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CheckFacts, CheckRecord, CheckStatus, ComponentType } from '../src/core/check-record.ts'
+import { type CheckFacts, type CheckRecord, type CheckStatus, type ComponentType, SERVE_VARIABLE } from '../src/core/check-record.ts'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SetupError, TargetError } from '../src/core/errors.ts'
@@ -15,9 +15,6 @@ import { formatMs, MAX_LINE_CHARS, peerText } from '../src/core/text.ts'
 import { type CheckTask, getRuntime, startCheck } from '../src/worker/runtime.ts'
 import { once } from '../src/core/drivers.ts'
 import { formatMessage, MAX_FAILURES, type MessageParts } from './format.ts'
-
-/** Set to `1` in the workers of `prodcheck serve`, which reads check records only. */
-const SERVE_VARIABLE = 'PRODCHECK_SERVE'
 
 export type { CheckRecord } from '../src/core/check-record.ts'
 

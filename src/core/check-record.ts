@@ -28,6 +28,15 @@ export interface CheckError {
   hint?: string
 }
 
+/**
+ * Set to `1` by `prodcheck serve` for its workers: serve reads the checks' records only, so the
+ * matchers add no test annotation (a message to the main process and a stack trace each).
+ */
+export const SERVE_VARIABLE = 'PRODCHECK_SERVE'
+
+/** The serving statuses of the gRPC health checking protocol (`HealthCheckResponse.ServingStatus`), by number. */
+export const SERVING_STATUSES = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const
+
 /** Protocol facts a report may need, as values (each present where the check saw it). */
 export interface CheckFacts {
   /** HTTP: final status code, version (`1.1`), redirects followed. */
@@ -58,7 +67,7 @@ export interface CheckFacts {
   address?: string
   /** The protocol or engine spoken (`postgres`, `amqp`, `grpc`, `TLSv1.3`, a WebSocket subprotocol). */
   protocol?: string
-  /** gRPC: the serving status the health check answered (`SERVING`, `NOT_SERVING`…). */
+  /** gRPC: the serving status the health check answered: one of {@link SERVING_STATUSES}. */
   servingStatus?: string
   /** gRPC: the status code of the health check call (0 OK, 5 NOT_FOUND, 12 UNIMPLEMENTED…). */
   grpcStatus?: number

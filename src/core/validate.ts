@@ -13,6 +13,7 @@ import { redactInput } from './redact.ts'
 import { isHostname } from './targets.ts'
 import { DEFAULT_TIMEOUT_MS } from './deadline.ts'
 import type { ProbeOptions } from './result.ts'
+import { formatBytes } from './text.ts'
 
 /**
  * The error for an input that is not what it must be.
@@ -211,6 +212,24 @@ export function checkCa<T>(name: string, value: T): T {
     }
   }
   return value
+}
+
+/** Longest message a probe sends (`send`): 64 KiB. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024
+
+/**
+ * Validates a message a probe sends (`send`): text (sent as UTF-8) or bytes, at most
+ * {@link MAX_PAYLOAD_BYTES}. Returns it with its size in bytes.
+ *
+ * @example
+ * const send = checkPayload('send', options.send) // { data: 'PING\r\n', bytes: 6 }
+ */
+export function checkPayload(name: string, value: unknown): { data: string | Uint8Array; bytes: number } | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw invalid(name, 'text or bytes (a Buffer / Uint8Array)', value)
+  const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length
+  if (bytes > MAX_PAYLOAD_BYTES) throw invalid(name, `at most ${formatBytes(MAX_PAYLOAD_BYTES)}`, formatBytes(bytes))
+  return { data: value, bytes }
 }
 
 /** The limits every probe takes from its options: deadline, latency budget and warning threshold, byte budget. */

@@ -20,8 +20,7 @@
 /** The method of the health check, as gRPC names it on the wire. */
 export const HEALTH_CHECK_METHOD = '/grpc.health.v1.Health/Check'
 
-/** `HealthCheckResponse.ServingStatus`, by number. */
-export const SERVING_STATUSES = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const
+import { SERVING_STATUSES } from '../core/check-record.ts'
 
 /** A serving status: one of {@link SERVING_STATUSES}, or `UNKNOWN(7)` for a value this version does not know. */
 export type ServingStatus = (typeof SERVING_STATUSES)[number] | `UNKNOWN(${number})`

@@ -23,12 +23,10 @@ import type { ProbeError, ProbeOptions, ProbeResult } from '../core/result.ts'
 import { formatHostPort, parseHostPort } from '../core/targets.ts'
 import { formatBytes, formatMs, peerText, plural } from '../core/text.ts'
 import { checkTlsOptions, type TlsOptions, tlsConnectOptions } from '../core/tls-options.ts'
-import { checkLimits, checkOptions, invalid } from '../core/validate.ts'
+import { checkLimits, checkOptions, checkPayload } from '../core/validate.ts'
 
 /** Bytes of what the peer sends that `expect` is matched against: 4 KiB (a banner, an answer). */
 export const MAX_EXPECT_BYTES = 4096
-/** Longest `send` accepted: 64 KiB. */
-const MAX_SEND_BYTES = 64 * 1024
 
 /** Options of {@link probeTcp}. */
 export interface TcpProbeOptions extends ProbeOptions {
@@ -250,10 +248,7 @@ function quoteReceived(observed: TcpObserved): string {
 }
 
 function checkSend(value: unknown): Buffer | undefined {
-  if (value === undefined) return undefined
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value instanceof Uint8Array ? Buffer.from(value) : undefined
-  if (!bytes) throw invalid('send', 'text or bytes (a Buffer / Uint8Array)', value)
-  if (bytes.length === 0) throw new TargetError('send must not be empty: leave it out to send nothing')
-  if (bytes.length > MAX_SEND_BYTES) throw invalid('send', `at most ${formatBytes(MAX_SEND_BYTES)}`, `${formatBytes(bytes.length)}`)
-  return bytes
+  const payload = checkPayload('send', value)
+  if (payload?.bytes === 0) throw new TargetError('send must not be empty: leave it out to send nothing')
+  return payload && Buffer.from(payload.data)
 }

@@ -28,7 +28,7 @@ import { displayUrl, hostPort, parseUrl } from '../core/targets.ts'
 import { cutList, formatBytes, formatMs, peerText, plural } from '../core/text.ts'
 import type { TlsOptions } from '../core/tls-options.ts'
 import { closeGracefully } from '../core/deadline.ts'
-import { checkLimits, checkOptions, checkStrings, invalid } from '../core/validate.ts'
+import { checkLimits, checkOptions, checkPayload, checkStrings, invalid } from '../core/validate.ts'
 import { createDispatcher, currentPhase, type HttpProgress } from './http-dispatcher.ts'
 import { checkRequest } from './http-options.ts'
 
@@ -40,8 +40,6 @@ export const MAX_MESSAGE_CHARS = 4096
 export const MAX_MESSAGES = 100
 /** Messages shown in a failure. */
 const SHOWN_MESSAGES = 5
-/** Longest `send` accepted: 64 KiB. */
-const MAX_SEND_BYTES = 64 * 1024
 /**
  * The Fetch standard's "bad ports" (fetch.spec.whatwg.org/#port-blocking): undici's WebSocket,
  * as browsers, refuses them without trying, and says only "network error".
@@ -107,10 +105,8 @@ export async function probeWebSocket(
   const url = parseUrl(target, ['ws:', 'wss:'], 'a ws:// or wss:// URL')
   const http = new URL(url.href)
   http.protocol = url.protocol === 'wss:' ? 'https:' : 'http:'
-  http.username = ''
-  http.password = ''
   // the HTTP probe's rules for headers (one line of Latin-1, secrets registered, basic auth from the URL) and TLS
-  const request = checkRequest(url.username || url.password ? withUserinfo(http, url) : http, {
+  const request = checkRequest(http, {
     ...(checked.headers !== undefined && { headers: checked.headers }),
     ...(checked.tls !== undefined && { tls: checked.tls }),
   })
@@ -124,7 +120,7 @@ export async function probeWebSocket(
       `port ${url.port} is one the Fetch standard blocks for browsers, and undici's WebSocket client with them: it cannot be checked with toAcceptWebSocket (toAcceptTcp checks that the port is open)`,
     )
   const protocols = checkProtocols(checked.protocols)
-  const send = checkSend(checked.send)
+  const send = checkPayload('send', checked.send)
   const expectMessage = checkPattern('expectMessage', checked.expectMessage, MAX_MESSAGE_CHARS)
   const maxReceivedBytes = limits.maxReceivedBytes ?? DEFAULT_MAX_RECEIVED_BYTES
   const where = hostPort(http, url.protocol === 'wss:' ? 443 : 80)
@@ -157,8 +153,8 @@ export async function probeWebSocket(
         observed.protocol = ws.protocol
         if (send) {
           step.enter('query', 'sending the message')
-          ws.send(send)
-          observed.sentBytes = typeof send === 'string' ? Buffer.byteLength(send) : send.length
+          ws.send(send.data)
+          observed.sentBytes = send.bytes
         }
         if (expectMessage) {
           step.enter('query', `waiting for a message ${describePattern(expectMessage)}`)
@@ -194,14 +190,6 @@ export async function probeWebSocket(
       },
     },
   )
-}
-
-/** The URL with the userinfo of `from`, for the basic auth the HTTP rules derive from it. */
-function withUserinfo(url: URL, from: URL): URL {
-  const copy = new URL(url.href)
-  copy.username = from.username
-  copy.password = from.password
-  return copy
 }
 
 /** Resolves once the connection is open; rejects when it closes first (the upgrade failed). */
@@ -393,12 +381,4 @@ function checkProtocols(value: unknown): string[] {
     seen.add(protocol)
   }
   return list
-}
-
-function checkSend(value: unknown): string | Uint8Array | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw invalid('send', 'text or bytes (a Buffer / Uint8Array)', value)
-  const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length
-  if (bytes > MAX_SEND_BYTES) throw invalid('send', `at most ${formatBytes(MAX_SEND_BYTES)}`, formatBytes(bytes))
-  return value
 }

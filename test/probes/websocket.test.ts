@@ -188,6 +188,10 @@ describe('probeWebSocket', () => {
     })
     expect(result.error?.message).toContain('"welcome Bearer ***"')
     expect(JSON.stringify(result)).not.toContain('ws-s3cr3t-t0ken-value')
+    // credentials in the URL: basic auth on the upgrade, masked in the result
+    const basic = await probeWebSocket(`ws://app:ws-url-passw0rd@127.0.0.1:${echo.port}/`, { expectMessage: /^welcome Basic / })
+    expect(basic).toMatchObject({ ok: true, target: `ws://app:***@127.0.0.1:${echo.port}/`, observed: { messages: ['welcome Basic ***'] } })
+    expect(JSON.stringify(basic)).not.toContain('ws-url-passw0rd')
   })
 
   test('wss with its CA; an untrusted certificate is named', async () => {

@@ -18,6 +18,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type OpenMetricsContentType, Registry } from 'prom-client'
+import { SERVING_STATUSES } from '../../core/check-record.ts'
 import type { CheckRecord, CheckResult } from '../results.ts'
 import type { Snapshot } from './scheduler.ts'
 
@@ -181,7 +182,7 @@ export function createMetrics(labels: Record<string, string> = {}, intervalMs?: 
         const code = firstFact(check, 'grpcStatus', asNumber)
         if (code !== undefined) {
           grpcStatus.set(series, code)
-          // as blackbox_exporter: every status a series, 1 for the one answered
+          // as blackbox_exporter: a series for every status, 1 for the one answered
           const serving = firstFact(check, 'servingStatus', asString)
           for (const status of SERVING_STATUSES) grpcServing.set({ ...series, serving_status: status }, status === serving ? 1 : 0)
         }
@@ -220,9 +221,6 @@ export function metricsFormat(accept: string | undefined): MetricsFormat {
   }
   return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'prometheus'
 }
-
-/** The serving statuses of the gRPC health checking protocol, as blackbox_exporter's series. */
-const SERVING_STATUSES = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const
 
 /** What a test's HTTP check saw: the first check of the test with a status code. */
 function httpDetail(check: CheckResult): { status: number; version?: number; redirects?: number; phases: Array<[string, number]> } | undefined {
