@@ -192,6 +192,11 @@ const EVERYTHING = [
   }),
   aResult({ name: 'tls', key: 'tls', checks: [certificateRecord(LEAF)] }),
   aResult({ name: 'dns', key: 'dns', tier: 'diagnostic', checks: [aRecord({ matcher: 'toResolveDns', facts: { answers: 3 } })] }),
+  aResult({
+    name: 'grpc',
+    key: 'grpc',
+    checks: [aRecord({ matcher: 'toBeServingGrpc', facts: { protocol: 'grpc', servingStatus: 'SERVING', grpcStatus: 0 } })],
+  }),
   aResult({ name: 'db', key: 'db', checks: [aRefusedRecord()] }),
 ]
 
@@ -289,6 +294,25 @@ describe('createMetrics: blackbox_exporter-style detail', () => {
       expect(series(families, 'prodcheck_ssl_earliest_cert_expiry').map((s) => s.labels.check)).toEqual(['odd "name" \\ here', 'no fingerprint'])
       expect(series(families, 'prodcheck_tls_version_info').map((s) => s.labels.check)).toEqual(['odd "name" \\ here'])
     }
+  })
+
+  test('gRPC: the serving status answered, a series for each status as blackbox_exporter has them, and the call status code', async () => {
+    const { openmetrics } = await expose([
+      aResult({
+        name: 'orders',
+        key: 'orders',
+        checks: [aRecord({ matcher: 'toBeServingGrpc', status: 'fail', facts: { protocol: 'grpc', servingStatus: 'NOT_SERVING', grpcStatus: 0 } })],
+      }),
+      // no call answered (refused): no gRPC series, as no HTTP series without a response
+      aResult({ name: 'gone', key: 'gone', checks: [aRefusedRecord({ matcher: 'toBeServingGrpc', facts: { protocol: 'grpc' } })] }),
+    ])
+    expect(series(openmetrics.families, 'prodcheck_grpc_healthcheck_response')).toEqual(
+      ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'].map((status) => ({
+        labels: { check: 'orders', ...WHERE, serving_status: status },
+        value: status === 'NOT_SERVING' ? 1 : 0,
+      })),
+    )
+    expect(series(openmetrics.families, 'prodcheck_grpc_status_code')).toEqual([{ labels: { check: 'orders', ...WHERE }, value: 0 }])
   })
 
   test('DNS: the answers of the first DNS check', async () => {
