@@ -5,6 +5,12 @@
  * runtime, undici and its HTTP parser, prodcheck, the drivers), outlives the run. A run still
  * sets its environment up and tears it down, and evaluates the check files anew.
  *
+ * Vitest's worker keeps what a run registers with `onCancel` and `onCleanup` in lists of its
+ * module that it never empties, since its thread ends with the run: in a kept thread they held
+ * every run's test runner and config, some 12 KB a run, for ever (a sidecar running every second
+ * would grow by 1 GB a day). Here each run registers into lists of its own, which one forwarder
+ * (registered once per thread) calls and then lets go of.
+ *
  * @module
  */
 import { parentPort } from 'node:worker_threads'
@@ -23,10 +29,35 @@ function arm(): void {
       port.removeAllListeners('message')
       arm()
     },
-    runTests: (state, traces) => runBaseTests('run', state, traces),
-    collectTests: (state, traces) => runBaseTests('collect', state, traces),
+    runTests: (state, traces) => runBaseTests('run', ownLists(state), traces),
+    collectTests: (state, traces) => runBaseTests('collect', ownLists(state), traces),
     setup: setupEnvironment,
   })
+}
+
+type WorkerState = Parameters<typeof runBaseTests>[1]
+type CancelListener = Parameters<WorkerState['onCancel']>[0]
+type CleanupListener = Parameters<WorkerState['onCleanup']>[0]
+
+/** What the current run registered; emptied when the run is cleaned up (at `stop`). */
+const current = { cancel: new Set<CancelListener>(), cleanup: new Set<CleanupListener>() }
+let forwarding = false
+
+/** The run's state, whose `onCancel` and `onCleanup` register into {@link current}. */
+function ownLists(state: WorkerState): WorkerState {
+  if (!forwarding) {
+    forwarding = true
+    state.onCancel((reason) => Promise.all([...current.cancel].map((listener) => listener(reason))))
+    state.onCleanup(async () => {
+      const listeners = [...current.cleanup]
+      current.cleanup.clear()
+      current.cancel.clear()
+      await Promise.all(listeners.map((listener) => listener()))
+    })
+  }
+  state.onCancel = (listener) => current.cancel.add(listener)
+  state.onCleanup = (listener) => current.cleanup.add(listener)
+  return state
 }
 
 arm()

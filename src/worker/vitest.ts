@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { aroundEach, expect } from 'vitest'
+import { aroundEach, chai, expect } from 'vitest'
 import { matchers } from '../../matchers/index.ts'
 import { redactWorkerOutput, redactWorkerReports } from './report-redaction.ts'
 import { awaitOrphans, type CheckTask, getRuntime } from './runtime.ts'
@@ -14,7 +14,16 @@ import { NotAwaitedError } from './not-awaited.ts'
 export type { ProdcheckMatchers } from '../../matchers/types.ts'
 export type { CheckRecord } from '../core/task-meta.ts'
 
-expect.extend(matchers)
+// once per thread: each `expect.extend` adds a plugin to chai that chai keeps for ever, and this
+// file runs again for every file of every run (a kept `serve` thread would grow by a plugin a run)
+const EXTENDED = Symbol.for('prodcheck.matchers-extended')
+const holder = globalThis as { [EXTENDED]?: WeakMap<object, unknown> }
+holder[EXTENDED] ??= new WeakMap()
+const extended = holder[EXTENDED]
+if (extended.get(chai.Assertion) !== matchers) {
+  expect.extend(matchers)
+  extended.set(chai.Assertion, matchers)
+}
 
 // a project set up by hand (no prodcheck runner): what the worker reports is redacted all the same
 redactWorkerReports()
