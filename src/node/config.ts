@@ -28,12 +28,16 @@ export interface ProdProjectOptions {
    * passes only after a retry is reported as degraded (`warn`), not as a clean pass.
    */
   retry?: number | { count: number; delay?: number }
-  /** Checks run at once within a file. Default 100. */
+  /**
+   * Checks run at once within a file. Default 100. Under `serve`, whose one thread runs every
+   * file of a run at the same time, checks at once in that thread: this × `maxWorkers`.
+   */
   maxConcurrency?: number
   /**
    * Worker threads running check files in parallel. Default: the available cores, at least 2
    * and at most 8. Checks wait on the network, but each worker costs CPU to start: on 2 cores,
-   * 4 workers ran 10 files of checks 0.5 s slower than 2 (bench/RESULTS.md).
+   * 4 workers ran 10 files of checks 0.5 s slower than 2 (bench/RESULTS.md). `serve` runs a
+   * tier on one kept thread instead, every file of a run at the same time (decision 0020).
    */
   maxWorkers?: number
   /** More tags, besides `smoke` and `diagnostic`. */
@@ -42,7 +46,8 @@ export interface ProdProjectOptions {
 
 /**
  * Worker threads `serve` keeps from one run to the next, at most: each holds some 50–90 MiB
- * (its heap after a run of 200 checks); past two, a run's other workers start afresh.
+ * (its heap after a run of 200 checks). A tier runs on one thread (decision 0020): two let the
+ * smoke and the diagnostic tiers run at the same time on kept threads.
  */
 const MAX_KEPT_THREADS = 2
 
@@ -104,6 +109,9 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
     { name: 'diagnostic', description: TIERS.diagnostic, priority: 2, timeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS, retry, meta: deadline(timeoutMs) },
   ]
   const maxWorkers = positive('maxWorkers', options.maxWorkers) ?? Math.min(8, Math.max(2, availableParallelism()))
+  const maxConcurrency = positive('maxConcurrency', options.maxConcurrency) ?? 100
+  // serve: one kept thread runs every file of a run at the same time (worker/kept-worker.ts)
+  const keep = keepWorkersAsked()
   return {
     test: {
       name: options.name ?? 'prod',
@@ -116,14 +124,14 @@ export function defineProdProject(options: ProdProjectOptions = {}): TestProject
       testTimeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS,
       hookTimeout: timeoutMs + TEST_TIMEOUT_MARGIN_MS,
       retry,
-      maxConcurrency: positive('maxConcurrency', options.maxConcurrency) ?? 100,
+      maxConcurrency: keep ? maxConcurrency * maxWorkers : maxConcurrency,
       tags: [...tiers, ...extraTags],
       // checks wait on the network, not the CPU: more workers than cores, no per-file isolation cost
       // (serve keeps the threads from one run to the next: node/kept-workers.ts)
-      pool: keepWorkersAsked() ? keptThreadsPool(Math.min(maxWorkers, MAX_KEPT_THREADS)) : 'threads',
+      pool: keep ? keptThreadsPool(MAX_KEPT_THREADS) : 'threads',
       isolate: false,
       fileParallelism: true,
-      maxWorkers,
+      maxWorkers: keep ? 1 : maxWorkers,
       // a project with its own maxWorkers needs its own group; checks run after the other projects
       sequence: { groupOrder: PROD_GROUP_ORDER },
     },

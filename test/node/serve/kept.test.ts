@@ -9,6 +9,7 @@ import { until } from '../../support/poll.ts'
 import { type Running, startHttp } from '../../support/servers.ts'
 
 const PROJECT = resolve(import.meta.dirname, '../../fixtures/projects/kept')
+const BATCH = resolve(import.meta.dirname, '../../fixtures/projects/kept-batch')
 
 describe('prodcheck serve: worker threads', () => {
   let api: Running
@@ -64,5 +65,34 @@ describe('prodcheck serve: worker threads', () => {
   test('are started anew at each run with PRODCHECK_KEEP_WORKERS=0', async () => {
     const runs = await runsOf(3, { PRODCHECK_KEEP_WORKERS: '0' })
     expect(new Set(runs.map((run) => run.thread)).size).toBe(3)
+  })
+
+  test('run the files of a run at the same time, and a file that does not load holds none back', async () => {
+    const slow = await startHttp((_req, res) => {
+      setTimeout(() => res.writeHead(200).end('ok'), 300)
+    })
+    const file = join(dir, 'times')
+    const serve = await startServe(BATCH, ['--interval', '100ms', '--diagnostic-interval', '1h'], { API_URL: slow.url, TIMES_FILE: file })
+    try {
+      // the first run of a thread goes one file after another; the third is a run like any other
+      const times = async (): Promise<string[]> => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [])
+      const third = (lines: string[]): string[] => lines.filter((line) => line.split(' ')[1] === '3')
+      const lines = third(await until(times, (all) => third(all).length >= 2, 20_000))
+      expect(lines.map((line) => line.split(' ')[0]).sort()).toEqual(['a', 'b'])
+      // in one thread, and at the same time: each check waits 300 ms on the API, so one after the
+      // other, one would start as the other ended
+      expect(new Set(lines.map((line) => line.split(' ')[2])).size).toBe(1)
+      const [a, b] = lines.map((line) => line.split(' ').slice(3).map(Number)) as [number[], number[]]
+      expect(Math.max(a[0] as number, b[0] as number), `a ran ${a.join('-')}, b ran ${b.join('-')}`).toBeLessThan(
+        Math.min(a[1] as number, b[1] as number),
+      )
+      const document = JSON.parse(await (await fetch(`${serve.url}/diagnostics`)).text())
+      expect(document.checks['a is up:responseTime'][0]).toMatchObject({ status: 'pass' })
+      expect(document.checks['b is up:responseTime'][0]).toMatchObject({ status: 'pass' })
+      expect(JSON.stringify(document.notes)).toContain('broken.test.ts does not load')
+    } finally {
+      await serve.stop()
+      await slow.close()
+    }
   })
 })
