@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type CheckFacts, type CheckRecord, type CheckStatus, type ComponentType, SERVE_VARIABLE } from '../src/core/check-record.ts'
+import { type CheckFacts, type CheckRecord, type CheckStatus, type ComponentType, RECORDS_ONLY_VARIABLE } from '../src/core/check-record.ts'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SetupError, TargetError } from '../src/core/errors.ts'
@@ -130,8 +130,8 @@ export async function runCheck<Observed, Options extends ProbeOptions>(
     // the probe has checked the options: a budget is a positive number
     const budgets = { budgetMs: options?.maxLatencyMs, warnBudgetMs: options?.warnLatencyMs }
     const verdict = conclude(context, task, { ...spec, ...budgets }, result, true, running?.orphaned() ?? false)
-    // (serve reads the records of task meta, and runs every few seconds: it asks for no annotation)
-    if (task && process.env[SERVE_VARIABLE] !== '1')
+    // (prodcheck serve and run read the records of task meta: they ask for no annotation)
+    if (task && process.env[RECORDS_ONLY_VARIABLE] !== '1')
       await annotate(task, `${spec.matcher} ${result.target}: ${result.summary} (${formatMs(result.latencyMs)})`)
     // a check nobody awaited: the setup file fails its test with that; rejecting here too
     // would be an error of no test, after the run

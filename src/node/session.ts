@@ -8,6 +8,7 @@
 import { relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import type { TestSpecification, Vitest } from 'vitest/node'
+import { RECORDS_ONLY_VARIABLE } from '../core/check-record.ts'
 import { type CheckResult, collectResults, registerRunnerSecrets, safeMessage, type Tier } from './results.ts'
 import { UsageError } from './cli/usage-error.ts'
 import { findConfigFile } from './config-file.ts'
@@ -74,6 +75,8 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       `no Vitest config (vitest.config.* or vite.config.*) in ${dir} or above: run \`npx prodcheck init\` to create one with the prod project`,
     )
   }
+  // no Vitest reporter of its own: the workers need not annotate each check (they record it)
+  if (!options.reporters) process.env[RECORDS_ONLY_VARIABLE] = '1'
   const { createVitest } = await import('vitest/node')
   const log = options.log ?? process.stderr
   let vitest: Vitest

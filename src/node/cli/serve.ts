@@ -19,7 +19,6 @@ import { redact, registerSecret } from '../../core/redact.ts'
 import { plural } from '../../core/text.ts'
 import { parseFlags } from './args.ts'
 import { parseDuration } from './duration.ts'
-import { SERVE_VARIABLE } from '../../core/check-record.ts'
 import { KEEP_WORKERS_VARIABLE } from '../kept-workers.ts'
 import { openSession, type Session } from '../session.ts'
 import { UsageError } from './usage-error.ts'
@@ -115,8 +114,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const project = String(values.project ?? 'prod')
   // worker threads kept from one run to the next (node/kept-workers.ts; PRODCHECK_KEEP_WORKERS=0 turns it off)
   process.env[KEEP_WORKERS_VARIABLE] ??= '1'
-  // the workers know they run for serve, which reads check records only: no per-check annotation
-  process.env[SERVE_VARIABLE] = '1'
   // a Vitest per tier: each runs at its own interval, and neither waits for the other
   const open = (tier: Tier): Promise<Session> => openSession({ project, filters: positionals, tier })
   const sessions = { smoke: await open('smoke'), diagnostic: await open('diagnostic') }
