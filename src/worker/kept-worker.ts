@@ -48,11 +48,15 @@ type CancelListener = Parameters<WorkerState['onCancel']>[0]
 type CleanupListener = Parameters<WorkerState['onCleanup']>[0]
 
 let warm = false
+/** The prod project's runner, as `defineProdProject` sets it from the built package. */
+const PROD_RUNNER = /[\\/]worker[\\/]runner\.js$/
 
 /** Runs the files of a run at the same time (once the thread is warm), each with a state of its own. */
 async function runFiles(state: WorkerState, traces: Parameters<typeof runBaseTests>[2]): Promise<void> {
   const files = state.ctx.files
-  if (!warm || files.length < 2) {
+  // the prod runner keeps the files of a batch in order (file-batch.ts): with another, one by one
+  const ours = PROD_RUNNER.test(state.config.runner ?? '')
+  if (!warm || files.length < 2 || !ours) {
     try {
       await runBaseTests('run', state, traces)
     } finally {
