@@ -101,8 +101,15 @@ function ownLists(state: WorkerState): WorkerState {
       await Promise.all(listeners.map((listener) => listener()))
     })
   }
-  state.onCancel = (listener) => current.cancel.add(listener)
-  state.onCleanup = (listener) => current.cleanup.add(listener)
+  // (Vitest 5 takes back what it registered: both return the way to)
+  state.onCancel = (listener) => {
+    current.cancel.add(listener)
+    return () => current.cancel.delete(listener)
+  }
+  state.onCleanup = (listener) => {
+    current.cleanup.add(listener)
+    return () => current.cleanup.delete(listener)
+  }
   return state
 }
 

@@ -1,7 +1,7 @@
 // The package as users get it: `npm pack`, installed into fresh consumer projects (ESM and
 // CommonJS; Vitest 4.1, Vitest 5 on Node 22, Jest 30), configured as the README says, run
 // against real services, and type-checked.
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -281,6 +281,41 @@ describe('the packed tarball', () => {
     test('type-checks the checks and the config', async () => {
       expect(await typecheck(dir)).toBe('')
     })
+
+    test('serves the checks on kept worker threads: run after run, no error outside the checks', async () => {
+      // serve drives Vitest's worker itself (decisions 0019, 0020): Vitest 5 takes back what a
+      // run registers (its onCancel returns the way to), which Vitest 4 does not
+      const serve = spawn(
+        'npx',
+        ['-y', 'node@22', 'node_modules/.bin/prodcheck', 'serve', '--port', '0', '--interval', '200ms', '--diagnostic-interval', '200ms'],
+        {
+          cwd: dir,
+          env: { ...process.env, API_URL: `${api.url}/health`, NO_COLOR: '1' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+          detached: true,
+        },
+      )
+      let stderr = ''
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`serve did not run 4 smoke runs in 120 s:\n${stderr}`)), 120_000)
+          serve.stderr.on('data', (chunk) => {
+            stderr += chunk
+            if (/smoke run 4: /.test(stderr)) {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+          serve.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)))
+        })
+      } finally {
+        const exited = new Promise((resolve) => serve.once('exit', resolve))
+        if (serve.pid) process.kill(-serve.pid, 'SIGTERM')
+        await exited
+      }
+      expect(stderr).toMatch(/smoke run 4: \d+ passed, 0 failed/)
+      expect(stderr).not.toMatch(/error outside checks|did not stop|run failed/)
+    }, 180_000)
   })
 
   describe('in a CommonJS project with Jest 30', () => {
