@@ -46,11 +46,13 @@ export function describePattern(pattern: Pattern): string {
 }
 
 /**
- * The pattern not met, in words: `does not match /^220 /`, `does not include "+PONG"`.
+ * The pattern not met, in words, after a subject (`none`, `does not`): `match /^220 /`,
+ * `include "+PONG"`.
  *
  * @example
- * describeMismatch('+PONG') // 'does not include "+PONG"'
+ * `received 3 messages: none ${describeMismatch('+PONG', 'none')}` // … none include "+PONG"
+ * describeMismatch(/^220 /) // 'does not match /^220 /'
  */
-export function describeMismatch(pattern: Pattern): string {
-  return typeof pattern === 'string' ? `does not include ${describeValue(pattern)}` : `does not match ${String(pattern)}`
+export function describeMismatch(pattern: Pattern, subject = 'does not'): string {
+  return typeof pattern === 'string' ? `${subject} include ${describeValue(pattern)}` : `${subject} match ${String(pattern)}`
 }

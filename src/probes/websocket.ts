@@ -256,10 +256,7 @@ function judge(observed: WebSocketObserved, protocols: readonly string[], expect
   const failures: string[] = []
   if (protocols.length > 0 && !observed.protocol) failures.push(`the server chose no subprotocol, expected one of ${protocols.join(', ')}`)
   if (expect && !observed.matched) {
-    const seen =
-      observed.messagesReceived === 0
-        ? 'no message came'
-        : `${receivedMessages(observed)}: none ${describeMismatch(expect).replace(/^does not /, '')}`
+    const seen = observed.messagesReceived === 0 ? 'no message came' : `${receivedMessages(observed)}: ${describeMismatch(expect, 'none')}`
     const closed = observed.closedByServer ? `, and ${describeEnd(observed.closedByServer)}` : ''
     failures.push(`${seen}${closed}; expected a message ${describePattern(expect)}`)
   }
